@@ -1,0 +1,60 @@
+"""The in-process bus: events go straight to the consumers running in this process."""
+
+import asyncio
+import logging
+import threading
+
+from .base import BatchHandler, Bus
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 100
+
+
+class LocalBus(Bus):
+    """Thread-safe fan-out to every `consume` loop of this process.
+
+    `publish` may be called from any thread (ingest fetches in worker threads);
+    each consumer gets the events on its own event loop.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._queues: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = []
+
+    def publish_many(self, events: list[dict]) -> None:
+        with self._lock:
+            queues = list(self._queues)
+        for loop, queue in queues:
+            for event in events:
+                try:
+                    loop.call_soon_threadsafe(queue.put_nowait, event)
+                except RuntimeError:  # that consumer's loop is closed
+                    self._forget(queue)
+
+    async def consume(self, handle_batch: BatchHandler, stop: asyncio.Event) -> None:
+        queue: asyncio.Queue = asyncio.Queue()
+        with self._lock:
+            self._queues.append((asyncio.get_running_loop(), queue))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                getting = asyncio.ensure_future(queue.get())
+                await asyncio.wait({getting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not getting.done():
+                    getting.cancel()
+                    break
+                batch = [getting.result()]
+                while len(batch) < MAX_BATCH and not queue.empty():
+                    batch.append(queue.get_nowait())
+                try:
+                    await handle_batch(batch)
+                except Exception:
+                    logger.exception("relay failed for %d in-process events", len(batch))
+        finally:
+            stopping.cancel()
+            self._forget(queue)
+
+    def _forget(self, queue: asyncio.Queue) -> None:
+        with self._lock:
+            self._queues = [entry for entry in self._queues if entry[1] is not queue]

@@ -1,0 +1,66 @@
+"""The Instagram Realtime callback: the hub challenge and signed notifications."""
+
+import hmac
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from feed.models import City
+
+from . import fetcher
+from .notifications import InvalidNotification, geography_objects
+from .signatures import is_signed
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def callback(request, slug):
+    city = get_object_or_404(City, slug=slug, active=True)
+    if request.method == "GET":
+        return _challenge(request, city)
+    return _notification(request, city)
+
+
+def _challenge(request, city):
+    token = request.GET.get("hub.verify_token", "")
+    challenge = request.GET.get("hub.challenge", "")
+    if request.GET.get("hub.mode") != "subscribe" or not hmac.compare_digest(
+        token.encode(), settings.INSTAGRAM_VERIFY_TOKEN.encode()
+    ):
+        logger.warning("challenge for %s refused: wrong verify token or mode", city.slug)
+        return HttpResponseForbidden("wrong verify token", content_type="text/plain")
+    return HttpResponse(challenge, content_type="text/plain")
+
+
+def _notification(request, city):
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.INGEST_MAX_BODY:
+        logger.warning("notification for %s refused: %d bytes", city.slug, length)
+        return HttpResponse("body too large", status=413, content_type="text/plain")
+    body = request.read(settings.INGEST_MAX_BODY + 1)
+    if len(body) > settings.INGEST_MAX_BODY:
+        logger.warning("notification for %s refused: over %d bytes", city.slug, len(body) - 1)
+        return HttpResponse("body too large", status=413, content_type="text/plain")
+    signed = is_signed(
+        body,
+        settings.INSTAGRAM_CLIENT_SECRET,
+        request.headers.get("X-Hub-Signature"),
+        request.headers.get("X-Hub-Signature-256"),
+    )
+    if not signed:
+        logger.warning("notification for %s refused: bad or missing signature", city.slug)
+        return HttpResponseForbidden("bad signature", content_type="text/plain")
+    try:
+        objects = geography_objects(body)
+    except InvalidNotification as error:
+        logger.warning("notification for %s refused: %s", city.slug, error)
+        return HttpResponse(f"bad notification: {error}", status=400, content_type="text/plain")
+    if objects:
+        fetcher.request_fetch(city.slug, objects)
+    return HttpResponse("ok", content_type="text/plain")

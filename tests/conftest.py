@@ -1,0 +1,68 @@
+"""Shared fixtures: cities, photo factories and the in-process relay."""
+
+import asyncio
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from feed.models import City, Photo
+
+_media_ids = itertools.count(1)
+
+
+def photo_message(city="seattle", **overrides):
+    """A valid photo message; override any top-level field."""
+    number = next(_media_ids)
+    message = {
+        "id": f"{1000000 + number}_{number}",
+        "city": city,
+        "image": {"url": f"https://img.test/{number}/640.jpg", "width": 640, "height": 640},
+        "thumbnail": {"url": f"https://img.test/{number}/150.jpg", "width": 150, "height": 150},
+        "link": f"https://instagram.test/p/{number}/",
+        "caption": f"photo number {number}",
+        "user": {
+            "username": f"user{number}",
+            "full_name": f"User {number}",
+            "avatar": f"https://img.test/u/{number}.jpg",
+        },
+        "location": {"lat": 47.61, "lng": -122.33, "name": "Pike Place"},
+        "likes": number,
+        "created_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "published_at": None,
+    }
+    message.update(overrides)
+    return message
+
+
+@pytest.fixture
+def make_photo(db):
+    """Store a photo of a seeded city: make_photo("seattle", caption="hi")."""
+
+    def make(city="seattle", **fields):
+        photo = Photo.from_message(City.objects.get(slug=city), photo_message(city))
+        for name, value in fields.items():
+            setattr(photo, name, value)
+        photo.save()
+        return photo
+
+    return make
+
+
+@pytest.fixture
+def seattle(db):
+    return City.objects.get(slug="seattle")
+
+
+@pytest.fixture
+async def in_process_relay():
+    """Relays the in-process bus into the channel layer on the test's loop."""
+    from ingest.bus import get_bus
+    from ingest.relay import deliver
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(get_bus().consume(deliver, stop))
+    await asyncio.sleep(0)
+    yield
+    stop.set()
+    await asyncio.wait_for(task, 5)

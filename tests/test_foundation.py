@@ -1,0 +1,41 @@
+"""The project boots embedded: seeded cities, probes, settings from the environment."""
+
+import pytest
+from django.core.management import call_command
+
+from feed.models import City
+
+SEEDED = {
+    "seattle": (47.606308, -122.332072),
+    "new-york": (40.714379, -74.005989),
+    "los-angeles": (34.052304, -118.243686),
+    "pittsburgh": (40.440709, -79.995879),
+    "san-francisco": (37.774963, -122.419433),
+    "washington-dc": (38.895125, -77.03637),
+    "london": (51.508235, -0.128023),
+    "rome": (41.901534, 12.460781),
+}
+
+
+@pytest.mark.django_db
+def test_the_original_eight_cities_are_seeded():
+    cities = {c.slug: (c.lat, c.lng, c.radius, c.active) for c in City.objects.all()}
+    assert cities == {slug: (lat, lng, 5000, True) for slug, (lat, lng) in SEEDED.items()}
+
+
+def test_healthz_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_reports_each_dependency(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "bus": "ok"}
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -1,0 +1,38 @@
+"""ASGI entry point: HTTP (pages, ingest, static files) and the live websockets."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wazstagram.settings")
+django_http = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+from feed.routing import websocket_urlpatterns  # noqa: E402
+from ingest.relay import ensure_in_process_relay  # noqa: E402
+
+
+class InProcessRelay:
+    """Starts this process's relay on the server's loop with the first connection."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "lifespan":
+            ensure_in_process_relay()
+        return await self.app(scope, receive, send)
+
+
+application = ProtocolTypeRouter(
+    {
+        "http": ASGIStaticFilesHandler(django_http),
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+    }
+)
+if settings.RELAY_IN_PROCESS:
+    application = InProcessRelay(application)

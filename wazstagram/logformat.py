@@ -1,0 +1,64 @@
+"""Log formatting: readable lines in development, one JSON object per line in production.
+
+Secrets never reach a log line: `RedactSecrets` masks the configured secrets
+and anything that looks like a credential in a URL or connection string.
+"""
+
+import json
+import logging
+import re
+
+_CREDENTIAL_PATTERNS = [
+    re.compile(r"(client_secret=)[^&\s'\"]+", re.IGNORECASE),
+    re.compile(r"(SharedAccessKey=)[^;\s'\"]+", re.IGNORECASE),
+    re.compile(r"(sig=)[^&\s'\"]+", re.IGNORECASE),
+]
+REDACTED = "***"
+
+
+def _configured_secrets():
+    from django.conf import settings
+
+    if not settings.configured:
+        return []
+    names = ("INSTAGRAM_CLIENT_SECRET", "SERVICEBUS_CONNECTION_STRING", "SECRET_KEY")
+    return [value for name in names if len(value := getattr(settings, name, "") or "") >= 6]
+
+
+def redact(text: str) -> str:
+    """Mask configured secrets and credential-looking fragments in `text`."""
+    for secret in _configured_secrets():
+        text = text.replace(secret, REDACTED)
+    for pattern in _CREDENTIAL_PATTERNS:
+        text = pattern.sub(rf"\g<1>{REDACTED}", text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites each record's final message so no secret is ever emitted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info or record.exc_text:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)

@@ -1,0 +1,152 @@
+"""Wazstagram settings: the only reader of the environment (and of `.env`).
+
+Every variable is documented in `.env.example`. With nothing set, the project
+runs embedded: SQLite, in-memory channel layer, in-process bus and the
+built-in Instagram-compatible source.
+"""
+
+import socket
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str(
+    "SECRET_KEY",
+    default="django-insecure-development-only-key-change-me" if DEBUG else environ.Env.NOTSET,
+)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "feed",
+    "ingest",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "wazstagram.urls"
+ASGI_APPLICATION = "wazstagram.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Ingest writes from a worker thread while pages read: wait instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Channel layer: Redis when REDIS_URL is set, otherwise in-memory (one process).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Bus: Azure Service Bus when a connection string is set, otherwise in-process.
+SERVICEBUS_CONNECTION_STRING = env.str("SERVICEBUS_CONNECTION_STRING", default="")
+SERVICEBUS_TOPIC = env.str("SERVICEBUS_TOPIC", default="wazages")
+SERVICEBUS_SUBSCRIPTION = env.str("SERVICEBUS_SUBSCRIPTION", default=socket.gethostname())
+# The in-process bus only exists inside the web process, and an in-memory layer
+# only reaches that process's websockets: either way the web process relays itself.
+RELAY_IN_PROCESS = env.bool(
+    "RELAY_IN_PROCESS", default=not (SERVICEBUS_CONNECTION_STRING and REDIS_URL)
+)
+
+# Instagram (or the built-in Instagram-compatible source).
+INSTAGRAM_SOURCE_ENABLED = env.bool("INSTAGRAM_SOURCE_ENABLED", default=DEBUG)
+INSTAGRAM_API_URL = env.str("INSTAGRAM_API_URL", default=f"{PUBLIC_BASE_URL}/_instagram/v1").rstrip(
+    "/"
+)
+INSTAGRAM_CLIENT_ID = env.str("INSTAGRAM_CLIENT_ID", default="wazstagram-dev")
+INSTAGRAM_CLIENT_SECRET = env.str("INSTAGRAM_CLIENT_SECRET", default="wazstagram-dev-secret")
+INSTAGRAM_VERIFY_TOKEN = env.str("INSTAGRAM_VERIFY_TOKEN", default="wazstagram-dev-verify")
+INSTAGRAM_TIMEOUT = env.float("INSTAGRAM_TIMEOUT", default=10.0)
+INSTAGRAM_PAGE_SIZE = env.int("INSTAGRAM_PAGE_SIZE", default=33)
+INSTAGRAM_SOURCE_RATE_LIMIT = env.int("INSTAGRAM_SOURCE_RATE_LIMIT", default=5000)
+
+# Largest notification body the callback reads.
+INGEST_MAX_BODY = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY
+
+# How many photos a fresh visitor gets at once.
+FEED_HISTORY_SIZE = env.int("FEED_HISTORY_SIZE", default=24)
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
+        "json": {"()": "wazstagram.logformat.JsonFormatter"},
+    },
+    "filters": {"redact": {"()": "wazstagram.logformat.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+    },
+}

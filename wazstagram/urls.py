@@ -1,0 +1,18 @@
+"""Root URLs: pages, the ingest callback, the built-in source, admin and probes."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from . import health
+
+urlpatterns = [
+    path("", include("feed.urls")),
+    path("ingest/", include("ingest.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+if settings.INSTAGRAM_SOURCE_ENABLED:
+    urlpatterns.append(path("_instagram/v1/", include("ingest.source.urls")))
