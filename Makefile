@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+# One test database per checkout, so two checkouts can test at once.
+TEST_DATABASE_NAME ?= test_wz_$(shell basename "$(CURDIR)" | tr -c 'a-zA-Z0-9\n' '_')
 
 .PHONY: install run test lint bench
 
@@ -30,7 +32,7 @@ test: install lint
 	. scripts/ensure-redis.sh && \
 	$(BIN)/python -m pytest && \
 	echo "--- the suite again on PostgreSQL ($(TEST_DATABASE_URL))" && \
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -m "not browser"
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_NAME=$(TEST_DATABASE_NAME) $(BIN)/python -m pytest -m "not browser"
 
 bench: install
 	. scripts/ensure-redis.sh && $(BIN)/python -m bench

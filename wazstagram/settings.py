@@ -66,6 +66,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+if TEST_DATABASE_NAME := env.str("TEST_DATABASE_NAME", default=""):
+    # Lets checkouts that share one PostgreSQL server run their suites side by side.
+    DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Ingest writes from a worker thread while pages read: wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
