@@ -1,5 +1,6 @@
 """The Instagram Realtime callback: the hub challenge and signed notifications."""
 
+import functools
 import hmac
 import logging
 
@@ -13,14 +14,26 @@ from feed.models import City
 
 from . import fetcher
 from .notifications import InvalidNotification, geography_objects
+from .ratelimit import RateLimiter
 from .signatures import is_signed
 
 logger = logging.getLogger(__name__)
 
 
+@functools.cache
+def _limiter(rate: float, burst: int) -> RateLimiter:
+    return RateLimiter(rate, burst)
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback(request, slug):
+    address = request.META.get("REMOTE_ADDR", "")
+    if not _limiter(settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST).allow(address):
+        logger.warning("callback from %s refused: over the rate limit", address)
+        response = HttpResponse("too many requests", status=429, content_type="text/plain")
+        response["Retry-After"] = "1"
+        return response
     city = get_object_or_404(City, slug=slug, active=True)
     if request.method == "GET":
         return _challenge(request, city)

@@ -23,6 +23,18 @@ SECRET_KEY = env.str(
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Production hardening: on whenever DEBUG is off (TLS ends at the proxy in front).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -126,6 +138,10 @@ INSTAGRAM_SOURCE_RATE_LIMIT = env.int("INSTAGRAM_SOURCE_RATE_LIMIT", default=500
 # Largest notification body the callback reads.
 INGEST_MAX_BODY = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY
+
+# Callback requests a second per source address (0: no limit), and the burst allowed.
+INGEST_RATE_PER_SECOND = env.float("INGEST_RATE_PER_SECOND", default=50)
+INGEST_RATE_BURST = env.int("INGEST_RATE_BURST", default=500)
 
 # How many photos a fresh visitor gets at once.
 FEED_HISTORY_SIZE = env.int("FEED_HISTORY_SIZE", default=24)

@@ -1,0 +1,148 @@
+"""Production settings, admin access, secrets kept out of pages and logs, callback rate limit."""
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import override_settings
+
+from ingest.signatures import sign_sha1
+from wazstagram.logformat import JsonFormatter, RedactSecrets
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "wazstagram.example",
+    "INSTAGRAM_CLIENT_SECRET": "prod-client-secret-value",
+}
+
+
+def run_production(*args):
+    """Run manage.py with the documented production settings, in a fresh process."""
+    env = {**os.environ, **PRODUCTION_ENV}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = run_production("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": ""}
+    env.pop("SECRET_KEY")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_the_built_in_source_is_off_in_production():
+    probe = (
+        "from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/_instagram/v1/subscriptions')\n    print('served')\n"
+        "except Resolver404:\n    print('not served')\n"
+    )
+    result = run_production("shell", "-c", probe)
+    assert result.stdout.splitlines()[-1] == "not served", result.stderr
+
+
+@pytest.mark.django_db
+def test_admin_is_for_staff_only(client):
+    assert client.get("/admin/feed/photo/").status_code == 302
+    User.objects.create_user("visitor", password="pw-visitor-1")
+    client.login(username="visitor", password="pw-visitor-1")
+    response = client.get("/admin/feed/photo/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    User.objects.create_superuser("boss", password="pw-boss-1")
+    client.login(username="boss", password="pw-boss-1")
+    assert client.get("/admin/feed/photo/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/cities/seattle/",
+        "/admin/",
+        "/admin/feed/city/",
+        "/admin/feed/photo/",
+        "/admin/ingest/subscription/",
+        "/readyz",
+    ],
+)
+def test_no_secret_in_pages(client, url, make_photo):
+    make_photo("seattle")
+    User.objects.create_superuser("boss", password="pw-boss-1")
+    client.login(username="boss", password="pw-boss-1")
+    body = client.get(url).content.decode()
+    for secret in (settings.INSTAGRAM_CLIENT_SECRET, settings.SECRET_KEY):
+        assert secret not in body
+
+
+def _formatted(formatter, message, *args):
+    record = logging.LogRecord("ingest", logging.WARNING, __file__, 1, message, args, None)
+    RedactSecrets().filter(record)
+    return formatter.format(record)
+
+
+@override_settings(
+    INSTAGRAM_CLIENT_SECRET="very-secret-client",
+    SERVICEBUS_CONNECTION_STRING="Endpoint=sb://x/;SharedAccessKeyName=k;SharedAccessKey=abcdef123",
+)
+@pytest.mark.parametrize("formatter", [logging.Formatter("%(message)s"), JsonFormatter()])
+def test_log_lines_never_carry_a_secret(formatter):
+    line = _formatted(
+        formatter,
+        "calling %s with %s and %s",
+        "https://api.test/v1/subscriptions?client_id=a&client_secret=other-secret",
+        "very-secret-client",
+        "Endpoint=sb://y/;SharedAccessKeyName=k;SharedAccessKey=zzz999",
+    )
+    for secret in ("very-secret-client", "other-secret", "zzz999", "abcdef123"):
+        assert secret not in line
+    assert "client_id=a" in line
+
+
+def test_json_log_format_is_one_object_per_line():
+    line = _formatted(JsonFormatter(), "stored %d photos for %s", 3, "seattle")
+    entry = json.loads(line)
+    assert entry["message"] == "stored 3 photos for seattle"
+    assert entry["level"] == "WARNING" and entry["logger"] == "ingest"
+    assert "\n" not in line
+
+
+@pytest.mark.django_db
+@override_settings(INGEST_RATE_PER_SECOND=0.001, INGEST_RATE_BURST=3)
+def test_callback_is_rate_limited_per_address(client, caplog):
+    body = b"[]"
+    headers = {"HTTP_X_HUB_SIGNATURE": sign_sha1(body, settings.INSTAGRAM_CLIENT_SECRET)}
+
+    def post(address):
+        return client.post(
+            "/ingest/instagram/seattle/",
+            body,
+            content_type="application/json",
+            REMOTE_ADDR=address,
+            **headers,
+        )
+
+    assert [post("10.9.9.1").status_code for _ in range(3)] == [200, 200, 200]
+    refused = post("10.9.9.1")
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert "rate limit" in caplog.text
+    assert post("10.9.9.2").status_code == 200
