@@ -19,6 +19,9 @@ from .signatures import is_signed
 
 logger = logging.getLogger(__name__)
 
+# Instagram posts JSON; a sender that omits the type is given the benefit of the doubt.
+ACCEPTED_CONTENT_TYPES = {"application/json", ""}
+
 
 @functools.cache
 def _limiter(rate: float, burst: int) -> RateLimiter:
@@ -51,15 +54,24 @@ def _challenge(request, city):
     return HttpResponse(challenge, content_type="text/plain")
 
 
+def _refuse(city, status, reason):
+    """Answer a rejected notification: a log line for the operator, the reason for the sender."""
+    logger.warning("notification for %s refused (%d): %s", city.slug, status, reason)
+    return HttpResponse(reason, status=status, content_type="text/plain")
+
+
 def _notification(request, city):
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > settings.INGEST_MAX_BODY:
-        logger.warning("notification for %s refused: %d bytes", city.slug, length)
-        return HttpResponse("body too large", status=413, content_type="text/plain")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _refuse(city, 400, "bad Content-Length")
+    if declared > settings.INGEST_MAX_BODY:
+        return _refuse(city, 413, f"body over {settings.INGEST_MAX_BODY} bytes")
+    if request.content_type not in ACCEPTED_CONTENT_TYPES:
+        return _refuse(city, 415, "body must be application/json")
     body = request.read(settings.INGEST_MAX_BODY + 1)
     if len(body) > settings.INGEST_MAX_BODY:
-        logger.warning("notification for %s refused: over %d bytes", city.slug, len(body) - 1)
-        return HttpResponse("body too large", status=413, content_type="text/plain")
+        return _refuse(city, 413, f"body over {settings.INGEST_MAX_BODY} bytes")
     signed = is_signed(
         body,
         settings.INSTAGRAM_CLIENT_SECRET,
@@ -67,13 +79,11 @@ def _notification(request, city):
         request.headers.get("X-Hub-Signature-256"),
     )
     if not signed:
-        logger.warning("notification for %s refused: bad or missing signature", city.slug)
-        return HttpResponseForbidden("bad signature", content_type="text/plain")
+        return _refuse(city, 403, "bad or missing signature")
     try:
         objects = geography_objects(body)
     except InvalidNotification as error:
-        logger.warning("notification for %s refused: %s", city.slug, error)
-        return HttpResponse(f"bad notification: {error}", status=400, content_type="text/plain")
+        return _refuse(city, 400, f"bad notification: {error}")
     if objects:
         fetcher.request_fetch(city.slug, objects)
     return HttpResponse("ok", content_type="text/plain")

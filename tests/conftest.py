@@ -1,9 +1,11 @@
 """Shared fixtures: cities, photo factories and the in-process relay."""
 
 import asyncio
+import importlib
 import itertools
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from feed.models import City, Photo
@@ -33,6 +35,19 @@ def photo_message(city="seattle", **overrides):
     }
     message.update(overrides)
     return message
+
+
+@pytest.fixture(autouse=True)
+def _reseed_cities_after_flush(request):
+    """Transactional tests flush the database, seeded cities included: put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        importlib.import_module("feed.migrations.0002_seed_cities").seed(apps, None)
 
 
 @pytest.fixture

@@ -1,0 +1,157 @@
+"""Hostile or broken notifications: each gets its documented status and a log line.
+
+The callback must never answer 500, and nothing is fetched, stored or
+published from a rejected request.
+"""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from feed.models import Photo
+from ingest import fetcher
+from ingest.signatures import sign_sha1, sign_sha256
+
+URL = "/ingest/instagram/seattle/"
+POKE = b'[{"subscription_id": "1", "object": "geography", "object_id": "1", "time": 1}]'
+MIB = 1024 * 1024
+
+
+def signed(body):
+    return {"HTTP_X_HUB_SIGNATURE": sign_sha1(body, settings.INSTAGRAM_CLIENT_SECRET)}
+
+
+def nested(depth):
+    return b"[" * depth + b"]" * depth
+
+
+HOSTILE = [
+    # (name, body, content type, headers, status)
+    ("empty body", b"", "application/json", signed(b""), 400),
+    ("one byte over 1 MiB", b" " * (MIB + 1), "application/json", {}, 413),
+    ("deeply nested", nested(100_000), "application/json", signed(nested(100_000)), 400),
+    ("object, not list", b'{"object": "geography"}', "application/json", None, 400),
+    ("list of strings", b'["geography"]', "application/json", None, 400),
+    ("invalid UTF-8", b'[{"object": "\xff\xfe"}]', "application/json", None, 400),
+    ("form content type", POKE, "application/x-www-form-urlencoded", None, 415),
+    ("xml content type", POKE, "text/xml", None, 415),
+    ("no signature", POKE, "application/json", {}, 403),
+    (
+        "signature of other bytes",
+        POKE,
+        "application/json",
+        signed(json.dumps(json.loads(POKE), separators=(",", ":")).encode()),
+        403,
+    ),
+    (
+        "sha256 digest under the sha1 header",
+        POKE,
+        "application/json",
+        {"HTTP_X_HUB_SIGNATURE": sign_sha256(POKE, "x")[7:]},
+        403,
+    ),
+    (
+        "sha256 header without its prefix",
+        POKE,
+        "application/json",
+        {"HTTP_X_HUB_SIGNATURE_256": sign_sha256(POKE, settings.INSTAGRAM_CLIENT_SECRET)[7:]},
+        403,
+    ),
+    (
+        "truncated signature",
+        POKE,
+        "application/json",
+        {"HTTP_X_HUB_SIGNATURE": sign_sha1(POKE, settings.INSTAGRAM_CLIENT_SECRET)[:-1]},
+        403,
+    ),
+    (
+        "more than 10,000 updates",
+        json.dumps([{"object": "geography", "object_id": "1"}] * 10_001).encode(),
+        "application/json",
+        None,
+        400,
+    ),
+]
+
+
+@pytest.fixture
+def quiet_api():
+    """Points ingest at a closed local port: any fetch would fail, never reach out."""
+    with override_settings(INSTAGRAM_API_URL="http://127.0.0.1:9/v1"):
+        yield
+    assert fetcher.wait_idle(10)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "body, content_type, headers, status",
+    [case[1:] for case in HOSTILE],
+    ids=[case[0] for case in HOSTILE],
+)
+def test_hostile_notification_is_refused(
+    client, caplog, quiet_api, body, content_type, headers, status
+):
+    headers = signed(body) if headers is None else headers
+    response = client.generic("POST", URL, body, content_type=content_type, **headers)
+    assert response.status_code == status
+    assert f"refused ({status})" in caplog.text
+    assert fetcher.wait_idle(10) and Photo.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?hub.mode=subscribe&hub.challenge=abc",
+        "?hub.mode=subscribe&hub.challenge=abc&hub.verify_token=",
+        "?hub.mode=unsubscribe&hub.challenge=abc&hub.verify_token=wazstagram-dev-verify",
+    ],
+    ids=["nothing", "no token", "empty token", "wrong mode"],
+)
+def test_challenge_without_the_right_token_is_refused(client, caplog, query):
+    response = client.get(URL + query)
+    assert response.status_code == 403
+    assert b"abc" not in response.content
+    assert "challenge for seattle refused" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unknown_city_is_404_before_anything_else(client):
+    response = client.post("/ingest/instagram/atlantis/", POKE, content_type="application/json")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_non_geography_updates_are_accepted_and_ignored(client, quiet_api):
+    body = json.dumps([{"object": "tag", "object_id": "cats"}, {"object": "user"}]).encode()
+    response = client.post(URL, body, content_type="application/json", **signed(body))
+    assert response.status_code == 200
+    assert fetcher.wait_idle(0)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["object", "object_id", "time", "x"]), children, max_size=4
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(payload=st.binary(max_size=2048) | JSON.map(lambda value: json.dumps(value).encode()))
+def test_random_signed_bodies_never_cause_a_server_error(client, quiet_api, payload):
+    response = client.post(URL, payload, content_type="application/json", **signed(payload))
+    assert response.status_code in {200, 400}
+    unsigned = client.post(URL, payload, content_type="application/json")
+    assert unsigned.status_code == 403
