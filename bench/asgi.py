@@ -1,0 +1,40 @@
+"""The project's ASGI app plus one bench-only trigger: publish photos on the bus.
+
+`GET /_bench/publish?city=<slug>&count=<n>` builds n photo messages stamped
+with `published_at` = now and hands them to the process's bus with
+`publish_many`, exactly where ingest hands over fetched photos; from there the
+production path runs unchanged (bus → relay → channel layer → consumer).
+Only the benchmarks serve this module; `wazstagram.asgi` never routes it.
+"""
+
+import asyncio
+import time
+from urllib.parse import parse_qs
+
+from wazstagram.asgi import application as project
+
+from .photos import PUBLISH_PATH, photo_message
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "http" and scope["path"] == PUBLISH_PATH:
+        return await _publish(scope, receive, send)
+    return await project(scope, receive, send)
+
+
+async def _publish(scope, receive, send):
+    from django.conf import settings
+
+    from ingest.bus import get_bus
+    from ingest.events import photo_event
+    from ingest.relay import ensure_in_process_relay
+
+    if settings.RELAY_IN_PROCESS:
+        ensure_in_process_relay()
+    query = parse_qs(scope["query_string"].decode())
+    city = query["city"][0]
+    published_at = time.time()
+    events = [photo_event(photo_message(city, published_at)) for _ in range(int(query["count"][0]))]
+    await asyncio.to_thread(get_bus().publish_many, events)
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"published\n"})

@@ -1,0 +1,33 @@
+"""Photo messages for benchmarks (real shape, realistic sizes) and the trigger publishing them."""
+
+import itertools
+import os
+import time
+
+# `GET PUBLISH_PATH?city=<slug>&count=<n>`: both servers under test publish n photos now.
+PUBLISH_PATH = "/_bench/publish"
+
+_numbers = itertools.count(1)
+# Distinct ids across the processes and runs of one benchmark.
+_prefix = f"{int(time.time() * 1000) % 10**9}{os.getpid() % 1000:03d}"
+
+
+def photo_message(city: str, published_at: float) -> dict:
+    number = next(_numbers)
+    return {
+        "id": f"{_prefix}{number:06d}_{number}",
+        "city": city,
+        "image": {"url": f"https://img.bench/{number}/640.jpg", "width": 640, "height": 640},
+        "thumbnail": {"url": f"https://img.bench/{number}/150.jpg", "width": 150, "height": 150},
+        "link": f"https://instagram.bench/p/{number}/",
+        "caption": f"Benchmark photo {number} on a sunny afternoon by the water #bench",
+        "user": {
+            "username": f"bench_user_{number % 97}",
+            "full_name": f"Bench User {number % 97}",
+            "avatar": f"https://img.bench/u/{number % 97}.jpg",
+        },
+        "location": {"lat": 47.6097, "lng": -122.3422, "name": "Pike Place Market"},
+        "likes": number % 250,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "published_at": published_at,
+    }

@@ -1,0 +1,154 @@
+"""Servers under test, as loopback subprocesses: the project (daphne or uvicorn), the baseline."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from .photos import PUBLISH_PATH
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Server:
+    """A running server: where to reach it and its process (for CPU and memory readings)."""
+
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def ws_url(self, path: str) -> str:
+        return f"ws://{HOST}:{self.port}{path}"
+
+    def publish(self, city: str, count: int) -> None:
+        """Ask the server to publish `count` photos of `city` now (bench trigger)."""
+        query = urlencode({"city": city, "count": count})
+        with urllib.request.urlopen(f"{self.base_url}{PUBLISH_PATH}?{query}", timeout=30) as r:
+            r.read()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_bytes(self) -> int:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS")
+
+
+def project_env(workdir: Path, redis_url: str = "", **extra: str) -> dict:
+    """The environment of a production-like project process with its own SQLite file."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="wazstagram.settings",
+        DEBUG="false",
+        SECRET_KEY="bench-only-secret-key-not-for-production-use-0123456789",
+        ALLOWED_HOSTS=f"{HOST},localhost",
+        PUBLIC_BASE_URL=f"http://{HOST}:1",
+        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
+        REDIS_URL=redis_url,
+        SERVICEBUS_CONNECTION_STRING="",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def _listening_socket() -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, 0))
+    sock.listen(4096)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited with {server.process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{server.base_url}{path}", timeout=5) as response:
+                response.read()
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def _serving(command: list[str], env: dict, ready_path: str):
+    sock = _listening_socket()
+    command = [part.replace("{fd}", str(sock.fileno())) for part in command]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(sock.fileno(),))
+    server = Server(process, sock.getsockname()[1])
+    sock.close()
+    try:
+        _wait_ready(server, ready_path)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+SERVER_COMMANDS = {
+    "daphne": [sys.executable, "-m", "daphne", "-v", "0", "--fd", "{fd}", "bench.asgi:application"],
+    "uvicorn": [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--fd",
+        "{fd}",
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "bench.asgi:application",
+    ],
+}
+
+
+@contextlib.contextmanager
+def project(server: str = "daphne", **env_options):
+    """The project in one server process, on a fresh migrated SQLite database."""
+    with tempfile.TemporaryDirectory(prefix="wz-bench-") as workdir:
+        env = project_env(Path(workdir), **env_options)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        with _serving(SERVER_COMMANDS[server], env, "/healthz") as running:
+            yield running
+
+
+@contextlib.contextmanager
+def baseline():
+    """The bare `websockets` broadcast server."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "bench.baseline", "--fd", "{fd}"]
+    with _serving(command, env, f"{PUBLISH_PATH}?city=none&count=0") as running:
+        yield running
