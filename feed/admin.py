@@ -1,28 +1,92 @@
-from django.contrib import admin
+"""Admin for cities, photos and moderation (staff only, Django's login)."""
 
-from .models import City, Photo
+from django.contrib import admin, messages
+from django.db.models import Count, Max
+
+from . import moderation
+from .models import BlockedUser, BlockedWord, City, Photo
 
 
 @admin.register(City)
 class CityAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "lat", "lng", "radius", "active"]
+    list_display = ["name", "slug", "lat", "lng", "radius", "active", "photo_count", "latest"]
     list_filter = ["active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(photo_count=Count("photos"), latest=Max("photos__stored_at"))
+        )
+
+    @admin.display(ordering="photo_count", description="photos")
+    def photo_count(self, city):
+        return city.photo_count
+
+    @admin.display(ordering="latest", description="latest photo")
+    def latest(self, city):
+        return city.latest
+
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = [
-        "media_id",
-        "city",
-        "username",
-        "caption",
-        "created_at",
-        "published_at",
-        "hidden",
-    ]
-    list_filter = ["city", "hidden"]
+    list_display = ["media_id", "city", "username", "caption", "stored_at", "published", "hidden"]
+    list_filter = ["city", "hidden", ("published_at", admin.EmptyFieldListFilter)]
     search_fields = ["media_id", "username", "full_name", "caption"]
-    date_hierarchy = "created_at"
+    date_hierarchy = "stored_at"
     list_select_related = ["city"]
+    actions = ["hide", "show", "block_users"]
+
+    @admin.display(boolean=True, description="published")
+    def published(self, photo):
+        return photo.published_at is not None
+
+    def save_model(self, request, obj, form, change):
+        hiding = change and "hidden" in form.changed_data and obj.hidden
+        if hiding:
+            obj.hidden = False
+        super().save_model(request, obj, form, change)
+        if hiding:
+            moderation.hide_photos(Photo.objects.filter(pk=obj.pk))
+
+    @admin.action(description="Hide selected photos (retracted from open pages)")
+    def hide(self, request, queryset):
+        count = moderation.hide_photos(queryset)
+        self.message_user(request, f"Hid {count} photo(s).", messages.SUCCESS)
+
+    @admin.action(description="Show selected photos again")
+    def show(self, request, queryset):
+        count = moderation.show_photos(queryset)
+        self.message_user(request, f"Showed {count} photo(s) again.", messages.SUCCESS)
+
+    @admin.action(description="Block the users of selected photos")
+    def block_users(self, request, queryset):
+        usernames = set(queryset.exclude(username="").values_list("username", flat=True))
+        hidden = sum(moderation.block_user(username) for username in usernames)
+        self.message_user(
+            request,
+            f"Blocked {len(usernames)} user(s); hid {hidden} photo(s).",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(BlockedUser)
+class BlockedUserAdmin(admin.ModelAdmin):
+    list_display = ["username", "reason", "created_at"]
+    search_fields = ["username"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moderation.block_user(obj.username)
+
+
+@admin.register(BlockedWord)
+class BlockedWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "created_at"]
+    search_fields = ["word"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moderation.apply_blocked_word(obj.word)

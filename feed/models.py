@@ -146,3 +146,30 @@ class Photo(models.Model):
             ),
             published_at=message.get("published_at"),
         )
+
+
+class BlockedUser(models.Model):
+    """An Instagram user whose photos are hidden and never published again."""
+
+    username = models.CharField(max_length=100, unique=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.username
+
+
+class BlockedWord(models.Model):
+    """A word that keeps a photo off the site when its caption contains it."""
+
+    word = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.word
