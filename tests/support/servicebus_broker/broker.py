@@ -1,0 +1,86 @@
+"""LocalServiceBusBroker: the store, the AMQP reactor and the port mux, started together."""
+
+import socket
+import tempfile
+import threading
+import types
+from pathlib import Path
+
+from proton.reactor import Container
+
+from .admin import AdminHandler
+from .amqp import BrokerHandler
+from .mux import Mux
+from .store import Store
+from .tls import make_certificate, server_context
+
+HOST = "127.0.0.1"
+
+
+class LocalServiceBusBroker:
+    """A Service Bus namespace on one loopback port, for the real azure-servicebus SDK.
+
+    `connection_string` is an emulator connection string; `ca_file` is the
+    certificate the administration client must trust (REQUESTS_CA_BUNDLE).
+    `store` is the broker's state, for tests that need to look behind the API.
+    """
+
+    def __init__(self, port: int = 0, lock_duration: float = 60.0) -> None:
+        self.requested_port = port
+        self.store = Store(default_lock_duration=lock_duration)
+        self._stopping = threading.Event()
+        self._tmp = None
+        self._mux = None
+        self._reactor = None
+
+    def start(self) -> "LocalServiceBusBroker":
+        self._tmp = tempfile.TemporaryDirectory(prefix="servicebus-broker-")
+        self.ca_file = make_certificate(Path(self._tmp.name))
+        amqp_port = _free_port()
+        container = Container(BrokerHandler(self.store, self._stopping))
+        container.listen(f"{HOST}:{amqp_port}")
+        self._reactor = threading.Thread(target=container.run, name="sb-amqp", daemon=True)
+        self._reactor.start()
+        admin_server = types.SimpleNamespace(store=self.store)
+        self._mux = Mux(
+            HOST, self.requested_port, amqp_port, server_context(self.ca_file),
+            lambda sock, address: AdminHandler(sock, address, admin_server),
+        )
+        self._mux.start()
+        return self
+
+    @property
+    def port(self) -> int:
+        return self._mux.port
+
+    @property
+    def connection_string(self) -> str:
+        return (
+            f"Endpoint=sb://{HOST}:{self.port};SharedAccessKeyName=RootManageSharedAccessKey;"
+            "SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true"
+        )
+
+    def drop_connections(self) -> None:
+        """Cut every client connection, as a network failure would."""
+        self._mux.drop_connections()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._mux:
+            self._mux.stop()
+        if self._reactor:
+            self._reactor.join(timeout=10)
+        if self._tmp:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> "LocalServiceBusBroker":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
