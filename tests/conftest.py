@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from feed.models import City, Photo
 
+pytest_plugins = ["tests.support.servicebus_broker.fixtures"]
+
 _media_ids = itertools.count(1)
 
 

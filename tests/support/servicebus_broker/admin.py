@@ -48,8 +48,17 @@ SUBSCRIPTION_DEFAULTS = {
     "AutoDeleteOnIdle": FOREVER,
 }
 # Elements the broker computes; a client's copy of them is ignored.
-RUNTIME = {"MessageCount", "CountDetails", "CreatedAt", "UpdatedAt", "AccessedAt", "Status",
-           "SizeInBytes", "SubscriptionCount", "EntityAvailabilityStatus"}
+RUNTIME = {
+    "MessageCount",
+    "CountDetails",
+    "CreatedAt",
+    "UpdatedAt",
+    "AccessedAt",
+    "Status",
+    "SizeInBytes",
+    "SubscriptionCount",
+    "EntityAvailabilityStatus",
+}
 
 
 class AdminHandler(BaseHTTPRequestHandler):
@@ -89,7 +98,9 @@ class AdminHandler(BaseHTTPRequestHandler):
     def _route(self, store: Store, method: str, parts: list[str], body: bytes) -> tuple[int, str]:
         base = f"https://{self.headers.get('Host')}"
         if parts == ["$Resources", "topics"] and method == "GET":
-            return 200, _feed(base, "topics", [_topic_entry(base, store, t) for t in store.topics()])
+            return 200, _feed(
+                base, "topics", [_topic_entry(base, store, t) for t in store.topics()]
+            )
         if len(parts) == 1:
             name = parts[0]
             if method == "PUT":
@@ -101,7 +112,9 @@ class AdminHandler(BaseHTTPRequestHandler):
                 store.delete_topic(name)
                 return 200, ""
         if len(parts) == 2 and parts[1].lower() == "subscriptions" and method == "GET":
-            entries = [_subscription_entry(base, parts[0], s) for s in store.subscriptions(parts[0])]
+            entries = [
+                _subscription_entry(base, parts[0], s) for s in store.subscriptions(parts[0])
+            ]
             return 200, _feed(base, f"{parts[0]}/subscriptions", entries)
         if len(parts) == 3 and parts[1].lower() == "subscriptions":
             topic, name = parts[0], parts[2]
@@ -144,9 +157,13 @@ def _elements(values: dict[str, str]) -> str:
 
 
 def _counts(active: int, dead_letter: int) -> str:
-    counts = {"ActiveMessageCount": active, "DeadLetterMessageCount": dead_letter,
-              "ScheduledMessageCount": 0, "TransferMessageCount": 0,
-              "TransferDeadLetterMessageCount": 0}
+    counts = {
+        "ActiveMessageCount": active,
+        "DeadLetterMessageCount": dead_letter,
+        "ScheduledMessageCount": 0,
+        "TransferMessageCount": 0,
+        "TransferDeadLetterMessageCount": 0,
+    }
     inner = "".join(f"<d2p1:{k}>{v}</d2p1:{k}>" for k, v in counts.items())
     return f'<CountDetails xmlns:d2p1="{COUNTS}">{inner}</CountDetails>'
 
@@ -168,10 +185,18 @@ def _times(created: float, accessed: float) -> dict[str, str]:
 
 def _topic_entry(base: str, store: Store, topic: Topic) -> str:
     subscriptions = store.subscriptions(topic.name)
-    body = _elements(topic.properties) + _elements(
-        {"SizeInBytes": 0, "SubscriptionCount": len(subscriptions), "Status": "Active",
-         **_times(topic.created_at, topic.accessed_at)}
-    ) + _counts(0, 0)
+    body = (
+        _elements(topic.properties)
+        + _elements(
+            {
+                "SizeInBytes": 0,
+                "SubscriptionCount": len(subscriptions),
+                "Status": "Active",
+                **_times(topic.created_at, topic.accessed_at),
+            }
+        )
+        + _counts(0, 0)
+    )
     return _entry(base, topic.name, topic.name, "TopicDescription", topic.created_at, body)
 
 
@@ -179,14 +204,20 @@ def _subscription_entry(base: str, topic: str, subscription: Subscription) -> st
     active = len(subscription.active.available) + len(subscription.active.locks)
     dead = len(subscription.dead_letter.available) + len(subscription.dead_letter.locks)
     body = _elements(
-        {"LockDuration": isodate.duration_isoformat(
-            datetime.timedelta(seconds=subscription.lock_duration)),
-         **subscription.properties, "MessageCount": active + dead, "Status": "Active",
-         **_times(subscription.created_at, subscription.accessed_at)}
+        {
+            "LockDuration": isodate.duration_isoformat(
+                datetime.timedelta(seconds=subscription.lock_duration)
+            ),
+            **subscription.properties,
+            "MessageCount": active + dead,
+            "Status": "Active",
+            **_times(subscription.created_at, subscription.accessed_at),
+        }
     ) + _counts(active, dead)
     path = f"{topic}/subscriptions/{subscription.name}"
-    return _entry(base, path, subscription.name, "SubscriptionDescription",
-                  subscription.created_at, body)
+    return _entry(
+        base, path, subscription.name, "SubscriptionDescription", subscription.created_at, body
+    )
 
 
 def _feed(base: str, path: str, entries: list[str]) -> str:

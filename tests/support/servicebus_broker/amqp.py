@@ -15,8 +15,7 @@ import logging
 import time
 from urllib.parse import urlparse
 
-from proton import Condition, Data, Delivery, Endpoint, Message, symbol, timestamp, ulong
-from proton import Handler
+from proton import Condition, Data, Delivery, Endpoint, Handler, Message, symbol, timestamp, ulong
 
 from .store import NotFound, Store
 
@@ -66,7 +65,10 @@ def _with_header(message: Message, delivery_count: int) -> bytes:
     header.enter()
     header.put_bool(message.durable)
     header.put_ubyte(message.priority)
-    header.put_uint(int(message.ttl * 1000)) if message.ttl else header.put_null()
+    if message.ttl:
+        header.put_uint(int(message.ttl * 1000))
+    else:
+        header.put_null()
     header.put_bool(delivery_count == 0)
     header.put_uint(delivery_count)
     header.exit()
@@ -262,7 +264,9 @@ class BrokerHandler(Handler):
             status, description = 202, "Accepted"
         else:
             status, description = 501, f"The test broker does not implement '{operation}'."
-            log.warning("unimplemented management operation %r on %s", operation, request_link.broker_path)
+            log.warning(
+                "unimplemented management operation %r on %s", operation, request_link.broker_path
+            )
         reply = Message(
             correlation_id=request.id,
             properties={"status-code": status, "status-description": description},

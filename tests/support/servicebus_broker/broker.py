@@ -43,7 +43,10 @@ class LocalServiceBusBroker:
         self._reactor.start()
         admin_server = types.SimpleNamespace(store=self.store)
         self._mux = Mux(
-            HOST, self.requested_port, amqp_port, server_context(self.ca_file),
+            HOST,
+            self.requested_port,
+            amqp_port,
+            server_context(self.ca_file),
             lambda sock, address: AdminHandler(sock, address, admin_server),
         )
         self._mux.start()

@@ -30,7 +30,7 @@ class Mux:
         self._thread.start()
 
     def stop(self) -> None:
-        self.listener.close()
+        _shut(self.listener)  # shutdown, not just close, wakes the blocked accept()
         with self._lock:
             for sock in self._open:
                 _shut(sock)

@@ -105,7 +105,11 @@ class Store:
             del self._topics[name.lower()]
 
     def create_subscription(
-        self, topic_name: str, name: str, properties: dict[str, str], lock_duration: float | None,
+        self,
+        topic_name: str,
+        name: str,
+        properties: dict[str, str],
+        lock_duration: float | None,
         max_delivery_count: int,
     ) -> Subscription:
         with self._lock:
@@ -241,11 +245,14 @@ class Store:
     @staticmethod
     def _abandon(subscription: Subscription, queue: MessageQueue, message: StoredMessage) -> None:
         message.delivery_count += 1
-        if queue is subscription.active and message.delivery_count >= subscription.max_delivery_count:
+        if (
+            queue is subscription.active
+            and message.delivery_count >= subscription.max_delivery_count
+        ):
             message.extra_properties.update(
                 DeadLetterReason=MAX_DELIVERY_COUNT_EXCEEDED,
                 DeadLetterErrorDescription=(
-                    f"Message could not be consumed after {message.delivery_count} delivery attempts."
+                    f"Message could not be consumed after {message.delivery_count} attempts."
                 ),
             )
             subscription.dead_letter.put(message)
