@@ -1,5 +1,117 @@
-"""Fetching one city's new media and turning it into stored, published photos."""
+"""Fetching one city's new media and turning it into stored, published photos.
+
+The `min_id` cursor lives in the city's Subscription and moves only after the
+photos of a page are stored (and published, or pending in the outbox), so a
+crash or an API failure mid-way fetches the same page again rather than
+skipping it. When the API is unavailable or rate limited the fetch backs off
+and retries a few times, then gives up until the next poke.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from feed.models import City
+
+from .instagram import ApiError, ApiUnavailable, RateLimited, get_client
+from .media import message_from_media
+from .models import Subscription
+from .publish import store_and_publish
+
+logger = logging.getLogger(__name__)
 
 
-def fetch_city(slug: str) -> None:
-    """Placeholder until the Instagram client lands."""
+def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
+    """Fetch, store and publish the city's media newer than its cursor; how many photos were new.
+
+    `object_ids` are the geographies the notification poked; they are used
+    when the city's subscription does not know its geography yet.
+    """
+    city = City.objects.filter(slug=slug).first()
+    if city is None:
+        logger.warning("fetch for unknown city %s skipped", slug)
+        return 0
+    subscription, _ = Subscription.objects.get_or_create(city=city)
+    if not subscription.object_id:
+        if not object_ids:
+            logger.warning("fetch for %s skipped: no geography id known", slug)
+            return 0
+        subscription.object_id = object_ids[0]
+        subscription.save(update_fields=["object_id", "updated_at"])
+    for attempt in range(settings.INSTAGRAM_RETRIES + 1):
+        try:
+            stored = _fetch_pages(city, subscription)
+        except ApiUnavailable as error:
+            _record(subscription, error=str(error))
+            if attempt == settings.INSTAGRAM_RETRIES:
+                logger.warning("fetch for %s gave up until the next poke: %s", slug, error)
+                return 0
+            delay = _backoff(attempt, error)
+            logger.warning("fetch for %s failed (%s); retry in %.1f s", slug, error, delay)
+            time.sleep(delay)
+        except ApiError as error:
+            _record(subscription, error=str(error))
+            logger.error("fetch for %s refused by the API: %s", slug, error)
+            return 0
+        else:
+            _record(subscription, fetched_at=timezone.now(), error="")
+            return stored
+    return 0
+
+
+def _fetch_pages(city: City, subscription: Subscription) -> int:
+    """Follow the cursor for at most INGEST_MAX_PAGES pages; photos stored."""
+    client, page_size, stored = get_client(), settings.INSTAGRAM_PAGE_SIZE, 0
+    for _ in range(settings.INGEST_MAX_PAGES):
+        page = client.recent_media(subscription.object_id, subscription.cursor, page_size)
+        media = page["data"]
+        # The API answers newest first; pages show photos in the order they were taken.
+        messages = [m for item in reversed(media) if (m := message_from_media(item, city.slug))]
+        new, published = store_and_publish(city, messages)
+        stored += new
+        if media:
+            logger.info(
+                "%s: %d media, %d new photos, %d published", city.slug, len(media), new, published
+            )
+        cursor = _next_cursor(page, media)
+        if not cursor or cursor == subscription.cursor:
+            break
+        subscription.cursor = cursor
+        subscription.save(update_fields=["cursor", "updated_at"])
+        if len(media) < page_size:
+            break
+    return stored
+
+
+def _next_cursor(page: dict, media: list) -> str:
+    """`pagination.next_min_id`, else the newest media id of the page, else nothing."""
+    next_min_id = page["pagination"].get("next_min_id")
+    if isinstance(next_min_id, str | int) and str(next_min_id):
+        return str(next_min_id)
+    ids = [str(item["id"]) for item in media if isinstance(item, dict) and item.get("id")]
+    return max(ids, key=_media_order, default="")
+
+
+def _media_order(media_id: str) -> tuple:
+    """Media ids are "<sequence>_<user id>"; the sequence grows with time."""
+    head = media_id.split("_", 1)[0]
+    return (0, int(head), media_id) if head.isdigit() else (1, 0, media_id)
+
+
+def _backoff(attempt: int, error: ApiUnavailable) -> float:
+    """Exponential back-off, or what a 429 asked for; never more than INSTAGRAM_MAX_BACKOFF."""
+    delay = settings.INSTAGRAM_BACKOFF * 2**attempt
+    if isinstance(error, RateLimited) and error.retry_after is not None:
+        delay = error.retry_after
+    return min(delay, settings.INSTAGRAM_MAX_BACKOFF)
+
+
+def _record(subscription: Subscription, error: str, fetched_at=None) -> None:
+    subscription.last_error = error
+    fields = ["last_error", "updated_at"]
+    if fetched_at:
+        subscription.fetched_at = fetched_at
+        fields.append("fetched_at")
+    subscription.save(update_fields=fields)

@@ -14,27 +14,30 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _running: dict[str, threading.Thread] = {}
-_again: set[str] = set()
+# Cities poked during their running fetch, with the geographies of the latest poke.
+_again: dict[str, list[str]] = {}
 
 
 def request_fetch(slug: str, object_ids: list[str]) -> None:
     """Fetch the city's new media soon, in the background."""
     with _lock:
         if slug in _running:
-            _again.add(slug)
+            _again[slug] = object_ids
             return
-        worker = threading.Thread(target=_fetch_until_quiet, args=(slug,), name=f"fetch-{slug}")
+        worker = threading.Thread(
+            target=_fetch_until_quiet, args=(slug, object_ids), name=f"fetch-{slug}"
+        )
         _running[slug] = worker
     worker.start()
 
 
-def _fetch_until_quiet(slug: str) -> None:
+def _fetch_until_quiet(slug: str, object_ids: list[str]) -> None:
     from .fetch import fetch_city
 
     try:
         while True:
             try:
-                fetch_city(slug)
+                fetch_city(slug, object_ids)
             except Exception:
                 logger.exception("fetch for %s failed", slug)
             finally:
@@ -43,11 +46,11 @@ def _fetch_until_quiet(slug: str) -> None:
                 if slug not in _again:
                     del _running[slug]
                     return
-                _again.discard(slug)
+                object_ids = _again.pop(slug)
     except BaseException:
         with _lock:
             _running.pop(slug, None)
-            _again.discard(slug)
+            _again.pop(slug, None)
         raise
 
 

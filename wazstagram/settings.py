@@ -134,6 +134,13 @@ INSTAGRAM_VERIFY_TOKEN = env.str("INSTAGRAM_VERIFY_TOKEN", default="wazstagram-d
 INSTAGRAM_TIMEOUT = env.float("INSTAGRAM_TIMEOUT", default=10.0)
 INSTAGRAM_PAGE_SIZE = env.int("INSTAGRAM_PAGE_SIZE", default=33)
 INSTAGRAM_SOURCE_RATE_LIMIT = env.int("INSTAGRAM_SOURCE_RATE_LIMIT", default=5000)
+# A fetch the API failed (5xx, 429, timeout) is retried this many times, waiting
+# INSTAGRAM_BACKOFF seconds, doubling, or the 429's Retry-After, at most INSTAGRAM_MAX_BACKOFF.
+INSTAGRAM_RETRIES = env.int("INSTAGRAM_RETRIES", default=2)
+INSTAGRAM_BACKOFF = env.float("INSTAGRAM_BACKOFF", default=1.0)
+INSTAGRAM_MAX_BACKOFF = env.float("INSTAGRAM_MAX_BACKOFF", default=30.0)
+# Pages of media one fetch follows before waiting for the next poke.
+INGEST_MAX_PAGES = env.int("INGEST_MAX_PAGES", default=5)
 
 # Largest notification body the callback reads.
 INGEST_MAX_BODY = 1024 * 1024

@@ -1,0 +1,83 @@
+"""Store, then publish: the database is the outbox of the bus.
+
+A photo is stored first with `published_at` empty; only the process whose
+insert created the row publishes it, so a media id fetched twice (two nodes,
+a retried page) reaches the pages once. `published_at` is set after the bus
+accepted the event; a photo the bus refused stays pending for
+`publish_pending`.
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from feed.models import City, Photo
+
+from .bus import BusError, get_bus
+from .events import photo_event
+
+logger = logging.getLogger(__name__)
+
+
+def store_and_publish(city: City, messages: list[dict]) -> tuple[int, int]:
+    """Store the new photos among `messages` and publish them in that order.
+
+    Returns (stored, published); duplicates count in neither.
+    """
+    stored = [photo for message in messages if (photo := _store(city, message))]
+    published = publish(stored)
+    return len(stored), published
+
+
+def publish_pending(limit: int = 500, older_than: float = 30.0) -> int:
+    """Publish stored photos the bus has not accepted yet, oldest first; how many were.
+
+    Photos stored in the last `older_than` seconds are left to the fetch that
+    stored them, which is publishing them right now.
+    """
+    stored_before = timezone.now() - timedelta(seconds=older_than)
+    pending = (
+        Photo.objects.filter(published_at__isnull=True, hidden=False, stored_at__lt=stored_before)
+        .select_related("city")
+        .order_by("pk")[:limit]
+    )
+    return publish(list(pending))
+
+
+def publish(photos: list[Photo]) -> int:
+    """Publish `photos` in one batch and mark them published; 0 when the bus refused."""
+    if not photos:
+        return 0
+    now = time.time()
+    events = []
+    for photo in photos:
+        message = photo.to_message()
+        message["published_at"] = now
+        events.append(photo_event(message))
+    try:
+        get_bus().publish_many(events)
+    except BusError as error:
+        logger.warning("bus refused %d photos, kept pending: %s", len(photos), error)
+        return 0
+    Photo.objects.filter(pk__in=[photo.pk for photo in photos]).update(published_at=now)
+    for photo in photos:
+        photo.published_at = now
+    logger.info("published %d photos", len(photos))
+    return len(photos)
+
+
+def _store(city: City, message: dict) -> Photo | None:
+    """The new Photo, or None when its media id is already stored."""
+    photo = Photo.from_message(city, message)
+    try:
+        with transaction.atomic():
+            photo.save(force_insert=True)
+    except IntegrityError:
+        if not Photo.objects.filter(media_id=photo.media_id).exists():
+            raise
+        logger.info("media %s already stored, skipped", photo.media_id)
+        return None
+    return photo

@@ -1,0 +1,289 @@
+"""From a poke to stored, published photos: cursor, duplicates, API failures, coalescing."""
+
+import asyncio
+import json
+import threading
+import time
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import close_old_connections, connection
+
+from feed.groups import city_group
+from feed.models import Photo
+from ingest import fetcher
+from ingest.models import Subscription
+from ingest.signatures import sign_sha1
+from tests.support.instagram import media_item, meta_error
+
+from .conftest import GEOGRAPHY, notification
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def stored_ids():
+    return list(Photo.objects.order_by("pk").values_list("media_id", flat=True))
+
+
+def ids(items):
+    return [item["id"] for item in items]
+
+
+def poke_and_wait(notify, slug="seattle"):
+    assert notify(slug).status_code == 200
+    assert fetcher.wait_idle(30)
+
+
+@pytest.fixture
+async def city_frames(in_process_relay):
+    """The photos the relay delivers to Seattle's group, one `await next_photo()` at a time."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(city_group("seattle"), channel)
+
+    async def next_photo():
+        event = await asyncio.wait_for(layer.receive(channel), 10)
+        return json.loads(event["frame"])["photo"]
+
+    yield next_photo
+    await layer.group_discard(city_group("seattle"), channel)
+
+
+async def apoke(async_client, settings, slug="seattle"):
+    body = notification(GEOGRAPHY)
+    response = await async_client.post(
+        f"/ingest/instagram/{slug}/",
+        body,
+        content_type="application/json",
+        headers={"X-Hub-Signature": sign_sha1(body, settings.INSTAGRAM_CLIENT_SECRET)},
+    )
+    assert response.status_code == 200
+    assert await asyncio.to_thread(fetcher.wait_idle, 30)
+
+
+async def test_a_poke_stores_the_new_photos_and_publishes_them_oldest_first(
+    subscribed, fake_instagram, city_frames, async_client, settings
+):
+    items = fake_instagram.add_media(GEOGRAPHY, media_item(), media_item(), media_item())
+
+    await apoke(async_client, settings)
+
+    received = [await city_frames() for _ in items]
+    assert ids(received) == ids(items)
+    photos = await database_sync_to_async(list)(Photo.objects.order_by("pk"))
+    assert [p.media_id for p in photos] == ids(items)
+    for photo, message in zip(photos, received, strict=True):
+        assert photo.published_at is not None
+        assert message["published_at"] == photo.published_at
+        assert message["image"]["url"] == photo.image_url
+    first = received[0]
+    assert first["city"] == "seattle"
+    assert first["caption"] == items[0]["caption"]["text"]
+    assert first["user"]["avatar"] == items[0]["user"]["profile_picture"]
+    assert first["thumbnail"] == items[0]["images"]["thumbnail"]
+    assert first["image"] == items[0]["images"]["standard_resolution"]
+
+
+def test_the_fetch_asks_the_api_for_the_geography_with_the_client_id(
+    subscribed, fake_instagram, notify, settings
+):
+    poke_and_wait(notify)
+
+    [request] = fake_instagram.media_requests()
+    assert request.path == f"/v1/geographies/{GEOGRAPHY}/media/recent"
+    assert request.query["client_id"] == settings.INSTAGRAM_CLIENT_ID
+    assert request.query["count"] == str(settings.INSTAGRAM_PAGE_SIZE)
+    assert "min_id" not in request.query
+    assert "client_secret" not in request.query
+
+
+def test_the_cursor_survives_a_restart_and_the_next_fetch_sends_it(
+    subscribed, fake_instagram, notify
+):
+    first = fake_instagram.add_media(GEOGRAPHY, media_item(), media_item())
+    poke_and_wait(notify)
+    assert Subscription.objects.get(pk=subscribed.pk).cursor == first[-1]["id"]
+
+    from ingest.instagram import get_client
+
+    get_client.cache_clear()  # a new process: only the database remembers
+    later = fake_instagram.add_media(GEOGRAPHY, media_item())
+    poke_and_wait(notify)
+
+    assert fake_instagram.media_requests()[-1].query["min_id"] == first[-1]["id"]
+    assert stored_ids() == ids(first + later)
+    assert Subscription.objects.get(pk=subscribed.pk).cursor == later[-1]["id"]
+
+
+def test_a_city_without_a_known_geography_uses_the_poked_one(seattle, fake_instagram, notify):
+    items = fake_instagram.add_media(GEOGRAPHY, media_item())
+
+    poke_and_wait(notify)
+
+    assert stored_ids() == ids(items)
+    subscription = Subscription.objects.get(city=seattle)
+    assert (subscription.object_id, subscription.cursor) == (GEOGRAPHY, items[0]["id"])
+
+
+def test_pages_are_followed_up_to_the_page_limit(subscribed, fake_instagram, notify, settings):
+    settings.INSTAGRAM_PAGE_SIZE = 2
+    settings.INGEST_MAX_PAGES = 2
+    items = fake_instagram.add_media(GEOGRAPHY, *(media_item() for _ in range(5)))
+
+    poke_and_wait(notify)
+    assert stored_ids() == ids(items[:4])
+    assert len(fake_instagram.media_requests()) == 2
+
+    poke_and_wait(notify)
+    assert stored_ids() == ids(items)
+    assert fake_instagram.media_requests()[-1].query["min_id"] == items[3]["id"]
+
+
+def test_a_photo_already_stored_is_not_published_again(subscribed, fake_instagram, notify, bus_tap):
+    old, new = fake_instagram.add_media(GEOGRAPHY, media_item(), media_item())
+    stored_by_another_node(subscribed.city, old)
+
+    poke_and_wait(notify)
+    assert bus_tap.photo_ids() == [new["id"]]
+
+    # The same page again (as after a lost cursor): nothing stored, nothing published.
+    Subscription.objects.filter(pk=subscribed.pk).update(cursor="")
+    poke_and_wait(notify)
+
+    assert bus_tap.photo_ids() == [new["id"]]
+    assert stored_ids() == ids([old, new])
+
+
+def stored_by_another_node(city, item):
+    from ingest.media import message_from_media
+
+    Photo.from_message(city, message_from_media(item, city.slug) | {"published_at": 1.0}).save()
+
+
+def test_two_fetches_of_the_same_page_at_once_store_and_publish_each_photo_once(
+    subscribed, fake_instagram, bus_tap
+):
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory test SQLite fails concurrent writers instead of waiting")
+    from ingest.fetch import fetch_city
+
+    items = fake_instagram.add_media(GEOGRAPHY, *(media_item() for _ in range(4)))
+    release = threading.Event()
+    fake_instagram.respond(hold=release, times=2, path="/media/recent")
+    stored = []
+
+    def node():
+        try:
+            stored.append(fetch_city("seattle"))
+        finally:
+            close_old_connections()
+
+    nodes = [threading.Thread(target=node) for _ in range(2)]
+    for thread in nodes:
+        thread.start()
+    while len(fake_instagram.media_requests()) < 2:
+        time.sleep(0.01)
+    release.set()
+    for thread in nodes:
+        thread.join(30)
+
+    assert len(stored) == 2 and sum(stored) == 4
+    assert sorted(stored_ids()) == sorted(ids(items))
+    assert sorted(bus_tap.photo_ids()) == sorted(ids(items))
+
+
+FAILURES = {
+    "429": dict(status=429, body=meta_error(429, "OAuthRateLimitException", "too many")),
+    "500": dict(status=500, body=b"<html>Internal Server Error</html>"),
+    "503-meta": dict(status=503, body=meta_error(503, "ServiceUnavailable", "busy")),
+    "timeout": dict(delay=5),
+    "not-json": dict(status=200, body=b"<html>maintenance</html>"),
+    "no-media-list": dict(status=200, body={"meta": {"code": 200}, "data": None}),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
+def test_an_unavailable_api_keeps_the_cursor_and_the_next_poke_catches_up(
+    subscribed, fake_instagram, notify, settings, failure
+):
+    settings.INSTAGRAM_TIMEOUT = 0.3
+    first = fake_instagram.add_media(GEOGRAPHY, media_item())
+    poke_and_wait(notify)
+    cursor = Subscription.objects.get(pk=subscribed.pk).cursor
+    missed = fake_instagram.add_media(GEOGRAPHY, media_item(), media_item())
+    tries = settings.INSTAGRAM_RETRIES + 1
+    fake_instagram.respond(**failure, times=tries, path="/media/recent")
+
+    poke_and_wait(notify)
+
+    failed = fake_instagram.media_requests()[1:]
+    assert len(failed) == tries
+    assert {r.query["min_id"] for r in failed} == {cursor}
+    subscription = Subscription.objects.get(pk=subscribed.pk)
+    assert subscription.cursor == cursor
+    assert subscription.last_error
+    assert stored_ids() == ids(first)
+
+    poke_and_wait(notify)
+
+    assert fake_instagram.media_requests()[-1].query["min_id"] == cursor
+    assert stored_ids() == ids(first + missed)
+    subscription = Subscription.objects.get(pk=subscribed.pk)
+    assert (subscription.cursor, subscription.last_error) == (missed[-1]["id"], "")
+
+
+def test_a_rate_limited_fetch_waits_for_retry_after_then_retries(
+    subscribed, fake_instagram, notify
+):
+    items = fake_instagram.add_media(GEOGRAPHY, media_item())
+    fake_instagram.respond(
+        429,
+        meta_error(429, "OAuthRateLimitException", "too many"),
+        headers={"Retry-After": "1"},
+        path="/media/recent",
+    )
+
+    poke_and_wait(notify)
+
+    limited, retried = fake_instagram.media_requests()
+    assert retried.at - limited.at >= 1.0
+    assert stored_ids() == ids(items)
+
+
+def test_an_api_refusal_is_recorded_without_retrying_or_leaking_the_secret(
+    subscribed, fake_instagram, notify, settings
+):
+    fake_instagram.respond(
+        400, meta_error(400, "APINotFoundError", "invalid geography"), path="/media/recent"
+    )
+
+    poke_and_wait(notify)
+
+    assert len(fake_instagram.media_requests()) == 1
+    last_error = Subscription.objects.get(pk=subscribed.pk).last_error
+    assert "APINotFoundError" in last_error and "invalid geography" in last_error
+    assert settings.INSTAGRAM_CLIENT_SECRET not in last_error
+
+
+def test_ten_pokes_during_a_slow_fetch_cost_two_api_calls(subscribed, fake_instagram, notify):
+    release = threading.Event()
+    fake_instagram.respond(hold=release, path="/media/recent")
+    items = fake_instagram.add_media(GEOGRAPHY, media_item())
+
+    for _ in range(10):
+        assert notify().status_code == 200
+    release.set()
+    assert fetcher.wait_idle(30)
+
+    assert len(fake_instagram.media_requests()) == 2
+    assert stored_ids() == ids(items)
+
+
+def test_a_poke_after_the_fetch_finished_fetches_again(subscribed, fake_instagram, notify):
+    poke_and_wait(notify)
+    items = fake_instagram.add_media(GEOGRAPHY, media_item())
+    poke_and_wait(notify)
+
+    assert len(fake_instagram.media_requests()) == 2
+    assert stored_ids() == ids(items)
