@@ -65,6 +65,17 @@ def media_item(**overrides) -> dict:
     return item
 
 
+def media_page(*items: dict) -> dict:
+    """A media/recent answer holding `items` (give them oldest first; it lists newest first)."""
+    ids = [item["id"] for item in items if isinstance(item, dict) and "id" in item]
+    newest = ids[-1] if ids else None
+    return {
+        "meta": {"code": 200},
+        "data": list(reversed(items)),
+        "pagination": {"next_min_id": newest} if newest else {},
+    }
+
+
 def meta_error(code: int, error_type: str, message: str) -> dict:
     return {"meta": {"code": code, "error_type": error_type, "error_message": message}}
 
