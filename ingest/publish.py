@@ -4,7 +4,8 @@ A photo is stored first with `published_at` empty; only the process whose
 insert created the row publishes it, so a media id fetched twice (two nodes,
 a retried page) reaches the pages once. `published_at` is set after the bus
 accepted the event; a photo the bus refused stays pending for
-`publish_pending`.
+`publish_pending`. A photo moderation blocks (its user, a word of its
+caption) is stored hidden and never published.
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from feed.models import City, Photo
+from feed.moderation import block_reason
 
 from .bus import BusError, get_bus
 from .events import photo_event
@@ -28,7 +30,7 @@ def store_and_publish(city: City, messages: list[dict]) -> tuple[int, int]:
     Returns (stored, published); duplicates count in neither.
     """
     stored = [photo for message in messages if (photo := _store(city, message))]
-    published = publish(stored)
+    published = publish([photo for photo in stored if not photo.hidden])
     return len(stored), published
 
 
@@ -72,6 +74,9 @@ def publish(photos: list[Photo]) -> int:
 def _store(city: City, message: dict) -> Photo | None:
     """The new Photo, or None when its media id is already stored."""
     photo = Photo.from_message(city, message)
+    if reason := block_reason(message):
+        logger.info("media %s stored hidden: %s", photo.media_id, reason)
+        photo.hidden = True
     try:
         with transaction.atomic():
             photo.save(force_insert=True)

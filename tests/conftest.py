@@ -15,18 +15,6 @@ pytest_plugins = ["tests.support.instagram", "tests.support.servicebus_broker.fi
 _media_ids = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _seeded_cities(request):
-    """Transactional tests flush every table: give each of them the seeded cities back."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(
-        marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
-    )
-    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
-        request.getfixturevalue("transactional_db")
-        importlib.import_module("feed.migrations.0002_seed_cities").seed(apps, None)
-
-
 def photo_message(city="seattle", **overrides):
     """A valid photo message; override any top-level field."""
     number = next(_media_ids)

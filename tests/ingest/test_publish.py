@@ -2,7 +2,7 @@
 
 import pytest
 
-from feed.models import Photo
+from feed.models import BlockedUser, BlockedWord, Photo
 from ingest.bus import Bus, BusError
 from ingest.models import Subscription
 from ingest.publish import publish_pending
@@ -59,3 +59,23 @@ def test_hidden_photos_are_never_republished(make_photo, bus_tap):
 
     assert publish_pending(older_than=0) == 0
     assert bus_tap.photo_ids() == []
+
+
+def test_photos_moderation_blocks_are_stored_hidden_and_never_published(
+    subscribed, fake_instagram, notify, bus_tap
+):
+    BlockedUser.objects.create(username="spammer")
+    BlockedWord.objects.create(word="casino")
+    spam = media_item()
+    spam["user"]["username"] = "Spammer"
+    casino = media_item()
+    casino["caption"]["text"] = "Best CASINO in town"
+    fine = media_item()
+    fake_instagram.add_media(GEOGRAPHY, spam, casino, fine)
+
+    poke_and_wait(notify)
+
+    assert bus_tap.photo_ids() == [fine["id"]]
+    hidden = set(Photo.objects.filter(hidden=True).values_list("media_id", flat=True))
+    assert hidden == {spam["id"], casino["id"]}
+    assert publish_pending(older_than=0) == 0
