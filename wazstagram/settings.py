@@ -174,5 +174,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # The Service Bus SDK narrates every connection and retry at INFO.
+        "azure": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,206 @@
+"""The bus on Azure Service Bus: one topic, one subscription per channel layer.
+
+Publishing sends each event as one message (JSON body, `message_id` = the
+event id so duplicate detection can work, `subject` = the event type,
+application property `city`), several per AMQP transfer when several are
+ready. Consuming receives in peek-lock mode and settles only after the batch
+was handed on: complete on success, abandon on failure (Service Bus
+redelivers, and dead-letters after the subscription's max delivery count),
+dead-letter at once what can never be an event.
+"""
+
+import asyncio
+import datetime
+import json
+import logging
+import threading
+
+from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
+from azure.servicebus import ServiceBusClient, ServiceBusMessage
+from azure.servicebus.aio import ServiceBusClient as AsyncServiceBusClient
+from azure.servicebus.exceptions import MessageSizeExceededError
+from azure.servicebus.management import ServiceBusAdministrationClient
+
+from ..events import InvalidEvent, describe, event_id
+from .base import BatchHandler, Bus, BusError
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 100
+RECEIVE_WAIT = 1.0  # seconds a receive call waits; also how soon a stop is noticed
+SUBSCRIPTION_IDLE_LIFETIME = datetime.timedelta(hours=1)
+MAX_DELIVERY_COUNT = 10
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+# The SDK retries transient failures itself, with exponential backoff.
+SDK_RETRY = {"retry_total": 3, "retry_backoff_factor": 0.5, "retry_backoff_max": 10}
+
+
+class ServiceBusBus(Bus):
+    """Publish from any thread through one shared sender; consume on an event loop."""
+
+    def __init__(self, connection_string: str, topic: str, subscription: str) -> None:
+        self.connection_string = connection_string
+        self.topic = topic
+        self.subscription = subscription
+        self._lock = threading.Lock()
+        self._client = None
+        self._sender = None
+
+    # --- publishing -----------------------------------------------------
+
+    def publish_many(self, events: list[dict]) -> None:
+        messages = [to_message(event) for event in events]
+        with self._lock:
+            try:
+                self._send(messages)
+            except (AzureError, OSError) as error:
+                self._close_sender()  # the next publish starts on a fresh connection
+                raise BusError(f"{len(messages)} events not published: {error}") from error
+
+    def _send(self, messages: list[ServiceBusMessage]) -> None:
+        if self._sender is None:
+            self._client = ServiceBusClient.from_connection_string(
+                self.connection_string, **SDK_RETRY
+            )
+            self._sender = self._client.get_topic_sender(self.topic)
+        batch = self._sender.create_message_batch()
+        for message in messages:
+            try:
+                batch.add_message(message)
+            except MessageSizeExceededError:
+                self._sender.send_messages(batch)
+                batch = self._sender.create_message_batch()
+                batch.add_message(message)
+        self._sender.send_messages(batch)
+
+    def _close_sender(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close()
+            except (AzureError, OSError):
+                logger.debug("closing a broken Service Bus sender failed", exc_info=True)
+        self._client = self._sender = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_sender()
+
+    # --- consuming ------------------------------------------------------
+
+    async def consume(self, handle_batch: BatchHandler, stop: asyncio.Event) -> None:
+        """Relay batches until `stop`; reconnect with backoff while the namespace is away."""
+        delay = BACKOFF_FIRST
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.ensure_subscription)
+                async with AsyncServiceBusClient.from_connection_string(
+                    self.connection_string, **SDK_RETRY
+                ) as client:
+                    receiver = client.get_subscription_receiver(self.topic, self.subscription)
+                    async with receiver:
+                        delay = BACKOFF_FIRST
+                        await self._receive_until(stop, receiver, handle_batch)
+            except (AzureError, OSError) as error:
+                logger.warning("Service Bus unreachable (%s); retrying in %.1fs", error, delay)
+                await _sleep_unless(stop, delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+
+    async def _receive_until(self, stop, receiver, handle_batch: BatchHandler) -> None:
+        while not stop.is_set():
+            messages = await receiver.receive_messages(MAX_BATCH, max_wait_time=RECEIVE_WAIT)
+            if messages:
+                await self._settle_batch(receiver, messages, handle_batch)
+
+    async def _settle_batch(self, receiver, messages, handle_batch: BatchHandler) -> None:
+        """Hand the good events on, then settle every message of the batch."""
+        events, good, poison = [], [], []
+        for message in messages:
+            try:
+                events.append(from_message(message))
+                good.append(message)
+            except InvalidEvent as error:
+                poison.append((message, error))
+        for message, error in poison:
+            await receiver.dead_letter_message(
+                message, reason="InvalidEvent", error_description=str(error)[:1000]
+            )
+        try:
+            if events:
+                await handle_batch(events)
+        except Exception:
+            logger.exception("relay failed; abandoning %d messages for redelivery", len(good))
+            for message in good:
+                await receiver.abandon_message(message)
+            return
+        for message in good:
+            await receiver.complete_message(message)
+        logger.info(
+            "relayed batch: %d received, %d delivered, %d dead-lettered",
+            len(messages),
+            len(good),
+            len(poison),
+        )
+
+    def ensure_subscription(self) -> None:
+        """Create the topic and this node's subscription when missing (a race is fine)."""
+        with self.administration() as admin:
+            try:
+                admin.get_topic(self.topic)
+            except ResourceNotFoundError:
+                _created(admin.create_topic, self.topic)
+            try:
+                admin.get_subscription(self.topic, self.subscription)
+            except ResourceNotFoundError:
+                _created(
+                    admin.create_subscription,
+                    self.topic,
+                    self.subscription,
+                    auto_delete_on_idle=SUBSCRIPTION_IDLE_LIFETIME,
+                    max_delivery_count=MAX_DELIVERY_COUNT,
+                )
+                logger.info("created subscription %s/%s", self.topic, self.subscription)
+
+    def administration(self) -> ServiceBusAdministrationClient:
+        return ServiceBusAdministrationClient.from_connection_string(self.connection_string)
+
+    async def check(self) -> None:
+        def get_topic():
+            with self.administration() as admin:
+                admin.get_topic(self.topic)
+
+        await asyncio.to_thread(get_topic)
+
+
+def to_message(event: dict) -> ServiceBusMessage:
+    _, _, city = describe(event)
+    return ServiceBusMessage(
+        json.dumps(event, separators=(",", ":")),
+        content_type="application/json",
+        message_id=event_id(event),
+        subject=event["type"],
+        application_properties={"city": city},
+    )
+
+
+def from_message(message) -> dict:
+    """The event a received message carries; InvalidEvent for a poison message."""
+    try:
+        event = json.loads(b"".join(message.body))
+    except (TypeError, ValueError) as error:
+        raise InvalidEvent(f"body is not JSON: {error}") from error
+    describe(event)
+    return event
+
+
+def _created(create, *args, **kwargs) -> None:
+    try:
+        create(*args, **kwargs)
+    except ResourceExistsError:
+        pass  # another node created it first
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,301 @@
+"""The Service Bus bus, relay and cleanup, with the real SDK against the local broker."""
+
+import asyncio
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSubQueue
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
+
+from feed.routing import websocket_urlpatterns
+from ingest.bus import BusError, get_bus
+from ingest.bus.servicebus import ServiceBusBus
+from ingest.events import photo_event, retract_event
+from ingest.relay_service import run_relay
+from tests.conftest import photo_message
+
+TOPIC, SUBSCRIPTION = "wazages", "front"
+WAIT = 20  # seconds: a guard against hangs, never a measured quantity
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture
+def servicebus(servicebus_broker, settings):
+    """This process's bus is the broker's topic, and its subscription exists."""
+    settings.SERVICEBUS_CONNECTION_STRING = servicebus_broker.connection_string
+    settings.SERVICEBUS_TOPIC = TOPIC
+    settings.SERVICEBUS_SUBSCRIPTION = SUBSCRIPTION
+    get_bus().ensure_subscription()
+    yield servicebus_broker
+    get_bus().close()
+
+
+def relay_environment(broker) -> dict:
+    return {
+        **os.environ,
+        "SERVICEBUS_CONNECTION_STRING": broker.connection_string,
+        "SERVICEBUS_TOPIC": TOPIC,
+        "SERVICEBUS_SUBSCRIPTION": SUBSCRIPTION,
+        "REQUESTS_CA_BUNDLE": str(broker.ca_file),
+        "PYTHONPATH": str(REPO),
+    }
+
+
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def pending(broker, subscription=SUBSCRIPTION) -> int:
+    queue = broker.store.subscription(TOPIC, subscription).active
+    return len(queue.available) + len(queue.locks)
+
+
+async def feed(path="/ws/cities/all/"):
+    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def photos_until(communicator, sentinel_id: str) -> list[str]:
+    """Ids of the photo frames received up to and including the sentinel."""
+    ids = []
+    while not ids or ids[-1] != sentinel_id:
+        frame = await communicator.receive_json_from(timeout=WAIT)
+        if frame["type"] == "photo":
+            ids.append(frame["photo"]["id"])
+    return ids
+
+
+async def publish(*events):
+    await asyncio.to_thread(get_bus().publish_many, list(events))
+
+
+class Relays:
+    """In-process relays on their own buses, stopped when the test ends."""
+
+    def __init__(self):
+        self.stop = asyncio.Event()
+        self.tasks = []
+
+    def start(self, settings):
+        bus = ServiceBusBus(settings.SERVICEBUS_CONNECTION_STRING, TOPIC, SUBSCRIPTION)
+        self.tasks.append(asyncio.create_task(run_relay(self.stop, bus=bus)))
+
+    async def finish(self):
+        self.stop.set()
+        return await asyncio.wait_for(asyncio.gather(*self.tasks), WAIT)
+
+
+@pytest.fixture
+async def relays():
+    relays = Relays()
+    yield relays
+    await relays.finish()
+
+
+def test_publish_sends_one_message_per_event_with_its_properties(servicebus):
+    photo = photo_message("rome")
+    get_bus().publish_many([photo_event(photo), retract_event(photo["id"], "rome")])
+    with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
+        with client.get_subscription_receiver(TOPIC, SUBSCRIPTION) as receiver:
+            messages = []
+            while len(messages) < 2:
+                messages += receiver.receive_messages(2, max_wait_time=WAIT)
+    assert [json.loads(b"".join(m.body)) for m in messages] == [
+        photo_event(photo),
+        retract_event(photo["id"], "rome"),
+    ]
+    assert [(m.message_id, m.subject, m.content_type) for m in messages] == [
+        (photo["id"], "photo", "application/json"),
+        (f"retract:{photo['id']}", "retract", "application/json"),
+    ]
+    assert [m.application_properties for m in messages] == [{b"city": b"rome"}] * 2
+
+
+def test_a_publish_that_cannot_reach_the_topic_raises(servicebus_broker):
+    bus = ServiceBusBus(servicebus_broker.connection_string, "no-such-topic", SUBSCRIPTION)
+    with pytest.raises(BusError):
+        bus.publish(photo_event(photo_message()))
+    bus.close()
+
+
+async def test_a_published_photo_reaches_the_websockets_of_its_city(servicebus, settings, relays):
+    relays.start(settings)
+    seattle, rome = await feed("/ws/cities/seattle/"), await feed("/ws/cities/rome/")
+    photo = photo_message("seattle")
+    await publish(photo_event(photo))
+
+    assert await seattle.receive_json_from(timeout=WAIT) == {"type": "photo", "photo": photo}
+    await publish(retract_event(photo["id"], "seattle"))
+    assert await seattle.receive_json_from(timeout=WAIT) == {"type": "retract", "id": photo["id"]}
+    assert await rome.receive_nothing()
+    await seattle.disconnect()
+    await rome.disconnect()
+    counts = await relays.finish()
+    assert [(c.batches, c.events) for c in counts] == [(2, 2)]
+
+
+async def test_a_relay_reconnects_after_the_namespace_dropped_it(servicebus, settings, relays):
+    relays.start(settings)
+    client = await feed()
+    first, second = photo_message(), photo_message()
+    await publish(photo_event(first))
+    assert (await client.receive_json_from(timeout=WAIT))["photo"]["id"] == first["id"]
+    servicebus.drop_connections()
+    await publish(photo_event(second))
+    assert (await client.receive_json_from(timeout=WAIT))["photo"]["id"] == second["id"]
+    await client.disconnect()
+
+
+async def test_poison_messages_go_to_the_dead_letter_queue_with_a_reason(
+    servicebus, settings, relays
+):
+    with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
+        with client.get_topic_sender(TOPIC) as sender:
+            sender.send_messages(ServiceBusMessage("not json"))
+            sender.send_messages(ServiceBusMessage('{"type": "selfie"}'))
+    good = photo_message()
+    await publish(photo_event(good))
+    relays.start(settings)
+    client = await feed()
+
+    assert await photos_until(client, good["id"]) == [good["id"]]
+    await client.disconnect()
+    await relays.finish()
+    with ServiceBusClient.from_connection_string(servicebus.connection_string) as client:
+        dead_letters = client.get_subscription_receiver(
+            TOPIC, SUBSCRIPTION, sub_queue=ServiceBusSubQueue.DEAD_LETTER
+        )
+        with dead_letters:
+            dead = dead_letters.receive_messages(2, max_wait_time=WAIT)
+    assert sorted(str(m) for m in dead) == ["not json", '{"type": "selfie"}']
+    assert {m.dead_letter_reason for m in dead} == {"InvalidEvent"}
+    assert all(m.dead_letter_error_description for m in dead)
+
+
+async def test_a_relay_killed_mid_batch_loses_nothing_and_duplicates_nothing(
+    servicebus, settings, relays, tmp_path
+):
+    photos = [photo_message() for _ in range(5)]
+    await publish(*[photo_event(p) for p in photos])
+    announcement = tmp_path / "batch.json"
+    doomed = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.ingest.blocking_relay",
+        str(announcement),
+        cwd=REPO,
+        env=relay_environment(servicebus),
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await asyncio.to_thread(wait_for, announcement.exists, "the relay to take a batch")
+        await asyncio.to_thread(wait_for, announcement.read_text, "its batch")
+        held = json.loads(announcement.read_text())
+        assert held and set(held) <= {p["id"] for p in photos}
+    finally:
+        doomed.kill()  # SIGKILL: no chance to settle or even close its connection
+        await asyncio.wait_for(doomed.wait(), WAIT)
+
+    client = await feed()
+    relays.start(settings)
+    received = await photos_until(client, photos[-1]["id"])
+    await asyncio.to_thread(wait_for, lambda: pending(servicebus) == 0, "every completion")
+    sentinel = photo_message()
+    await publish(photo_event(sentinel))
+    received += await photos_until(client, sentinel["id"])
+    assert sorted(received) == sorted([p["id"] for p in photos] + [sentinel["id"]])
+    await client.disconnect()
+
+
+async def test_two_relays_on_one_subscription_never_deliver_a_photo_twice(
+    servicebus, settings, relays
+):
+    relays.start(settings)
+    relays.start(settings)
+    client = await feed()
+    photos = [photo_message() for _ in range(40)]
+    for start in range(0, len(photos), 8):
+        await publish(*[photo_event(p) for p in photos[start : start + 8]])
+    received = await photos_until(client, photos[-1]["id"])  # may come out of order
+    while len(received) < len(photos):
+        received.append((await client.receive_json_from(timeout=WAIT))["photo"]["id"])
+    await asyncio.to_thread(wait_for, lambda: pending(servicebus) == 0, "every completion")
+    sentinel = photo_message()
+    await publish(photo_event(sentinel))
+    received += await photos_until(client, sentinel["id"])
+    assert sorted(received) == sorted([p["id"] for p in photos] + [sentinel["id"]])
+    counts = await relays.finish()
+    assert sum(c.events for c in counts) == len(photos) + 1
+    await client.disconnect()
+
+
+def test_the_relay_command_stops_gracefully_and_keeps_its_liveness_file(servicebus, tmp_path):
+    liveness = tmp_path / "alive"
+    relay = subprocess.Popen(
+        [sys.executable, "manage.py", "relay", "--liveness-file", str(liveness)],
+        cwd=REPO,
+        env=relay_environment(servicebus),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(liveness.exists, "the liveness file")
+        get_bus().publish(photo_event(photo_message()))
+        wait_for(lambda: pending(servicebus) == 0, "the relay to complete the photo")
+        relay.send_signal(signal.SIGTERM)
+        out, err = relay.communicate(timeout=WAIT)
+    finally:
+        relay.kill()
+    assert relay.returncode == 0, err
+    assert "relay stopped: 1 events in 1 batches" in out
+    assert "relayed batch: 1 received, 1 delivered, 0 dead-lettered" in err
+
+
+def test_cleanup_deletes_exactly_the_stale_subscriptions(servicebus, capsys):
+    with get_bus().administration() as admin:
+        admin.create_subscription(TOPIC, "busy")
+        admin.create_subscription(TOPIC, "idle")
+        get_bus().publish_many([photo_event(photo_message()) for _ in range(3)])
+        admin.create_subscription(TOPIC, "fresh")
+    two_hours_ago = time.time() - 2 * 3600
+    servicebus.store.set_accessed_at(TOPIC, "idle", two_hours_ago)
+    servicebus.store.set_accessed_at(TOPIC, SUBSCRIPTION, two_hours_ago)  # own: kept anyway
+
+    call_command("cleanup", "--max-pending", "2", "--max-idle", "1h", "--dry-run")
+    out = capsys.readouterr().out
+    assert "would delete 2 of 4 subscriptions of wazages" in out
+    assert subscription_names(servicebus) == {"busy", "fresh", "front", "idle"}
+    assert "stale: 3 pending > 2" in out and "keep (this node)" in out
+
+    call_command("cleanup", "--max-pending", "2", "--max-idle", "1h")
+    assert "deleted 2 of 4 subscriptions of wazages" in capsys.readouterr().out
+    assert subscription_names(servicebus) == {"fresh", "front"}
+
+
+def subscription_names(broker) -> set[str]:
+    return {s.name for s in broker.store.subscriptions(TOPIC)}
+
+
+def test_cleanup_parses_its_durations():
+    from ingest.bus.cleanup import parse_duration
+
+    assert parse_duration("90s") == datetime.timedelta(seconds=90)
+    assert parse_duration("1h") == datetime.timedelta(hours=1)
+    with pytest.raises(ValueError):
+        parse_duration("soon")
