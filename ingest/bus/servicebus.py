@@ -160,12 +160,15 @@ class ServiceBusBus(Bus):
                 )
                 logger.info("created subscription %s/%s", self.topic, self.subscription)
 
-    def administration(self) -> ServiceBusAdministrationClient:
-        return ServiceBusAdministrationClient.from_connection_string(self.connection_string)
+    def administration(self, **options) -> ServiceBusAdministrationClient:
+        return ServiceBusAdministrationClient.from_connection_string(
+            self.connection_string, **options
+        )
 
     async def check(self) -> None:
         def get_topic():
-            with self.administration() as admin:
+            # No retries: a probe answers now, and its thread cannot be cancelled.
+            with self.administration(retry_total=0) as admin:
                 admin.get_topic(self.topic)
 
         await asyncio.to_thread(get_topic)

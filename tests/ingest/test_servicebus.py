@@ -267,6 +267,17 @@ def test_the_relay_command_stops_gracefully_and_keeps_its_liveness_file(serviceb
     assert "relayed batch: 1 received, 1 delivered, 0 dead-lettered" in err
 
 
+def test_readyz_reports_whether_the_namespace_answers(servicebus, client, settings):
+    assert client.get("/readyz").json()["bus"] == "ok"
+    settings.SERVICEBUS_CONNECTION_STRING = (
+        "Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=RootManageSharedAccessKey;"
+        "SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true"
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["bus"].startswith("error")
+
+
 def test_cleanup_deletes_exactly_the_stale_subscriptions(servicebus, capsys):
     with get_bus().administration() as admin:
         admin.create_subscription(TOPIC, "busy")
