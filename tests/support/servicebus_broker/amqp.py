@@ -187,6 +187,8 @@ class BrokerHandler(Handler):
                 for message in split_batch(encoded):
                     self.store.publish(link.broker_path, message)
                 delivery.update(Delivery.ACCEPTED)
+                for receiver in list(self.senders):
+                    self._pump(receiver)
             except NotFound:
                 delivery.local.condition = Condition("amqp:not-found", link.broker_path)
                 delivery.update(Delivery.REJECTED)
