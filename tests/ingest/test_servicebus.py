@@ -244,6 +244,38 @@ async def test_two_relays_on_one_subscription_never_deliver_a_photo_twice(
     await client.disconnect()
 
 
+async def test_a_failed_batch_is_abandoned_and_relayed_again(servicebus, settings):
+    bus = ServiceBusBus(settings.SERVICEBUS_CONNECTION_STRING, TOPIC, SUBSCRIPTION)
+    photo = photo_message()
+    await publish(photo_event(photo))
+    attempts, stop = [], asyncio.Event()
+
+    async def flaky(events):
+        attempts.append(events)
+        if len(attempts) == 1:
+            raise ConnectionError("channel layer away")
+        stop.set()
+
+    await asyncio.wait_for(bus.consume(flaky, stop), WAIT)
+    assert attempts == [[photo_event(photo)], [photo_event(photo)]]
+    assert pending(servicebus) == 0
+
+
+async def test_a_stop_during_a_batch_finishes_and_completes_it(servicebus, settings):
+    bus = ServiceBusBus(settings.SERVICEBUS_CONNECTION_STRING, TOPIC, SUBSCRIPTION)
+    await publish(*[photo_event(photo_message()) for _ in range(3)])
+    handled, stop = [], asyncio.Event()
+
+    async def stop_midway(events):
+        stop.set()
+        await asyncio.sleep(0)
+        handled.extend(events)
+
+    await asyncio.wait_for(bus.consume(stop_midway, stop), WAIT)
+    assert handled
+    assert pending(servicebus) == 3 - len(handled)
+
+
 def test_the_relay_command_stops_gracefully_and_keeps_its_liveness_file(servicebus, tmp_path):
     liveness = tmp_path / "alive"
     relay = subprocess.Popen(
