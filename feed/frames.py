@@ -7,14 +7,16 @@ a photo shown to a thousand pages is encoded to JSON exactly once.
 import json
 
 FRAME_EVENT = "feed.frame"
+PHOTO = "photo"
+RETRACT = "retract"
 
 
 def photo_frame(message: dict) -> str:
-    return json.dumps({"type": "photo", "photo": message}, separators=(",", ":"))
+    return json.dumps({"type": PHOTO, "photo": message}, separators=(",", ":"))
 
 
 def retract_frame(photo_id: str) -> str:
-    return json.dumps({"type": "retract", "id": photo_id}, separators=(",", ":"))
+    return json.dumps({"type": RETRACT, "id": photo_id}, separators=(",", ":"))
 
 
 def layer_event(kind: str, photo_id: str, frame: str) -> dict:

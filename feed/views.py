@@ -1,31 +1,56 @@
 """The pages a visitor sees: index, city page and recent history as JSON."""
 
+from django import forms
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
-from .models import City, Photo
+from .groups import ALL_CITIES
+from .history import cities_with_latest, latest_messages
+from .models import City
 
+CARD_PHOTOS = 4
 MAX_HISTORY = 100
 
 
+class HistoryQuery(forms.Form):
+    """The query of photos.json: `after` a photo id, at most `limit` photos."""
+
+    after = forms.CharField(required=False, max_length=64)
+    limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_HISTORY)
+
+
 def index(request):
-    cities = City.objects.filter(active=True)
-    return render(request, "feed/index.html", {"cities": cities})
+    cities = cities_with_latest(CARD_PHOTOS)
+    return render(
+        request,
+        "feed/index.html",
+        {
+            "cities": cities,
+            "city_names": {city.slug: city.name for city, _ in cities},
+            "stream": ALL_CITIES,
+            "photos": latest_messages(ALL_CITIES),
+        },
+    )
 
 
 def city(request, slug):
     city = get_object_or_404(City, slug=slug, active=True)
-    photos = Photo.objects.visible().filter(city=city).latest_first(settings.FEED_HISTORY_SIZE)
-    return render(request, "feed/city.html", {"city": city, "photos": photos})
+    return render(
+        request,
+        "feed/city.html",
+        {"city": city, "stream": city.slug, "photos": latest_messages(city.slug)},
+    )
 
 
 def photos_json(request, slug):
     city = get_object_or_404(City, slug=slug, active=True)
-    try:
-        limit = max(1, min(int(request.GET.get("limit", 24)), MAX_HISTORY))
-    except ValueError:
-        limit = 24
-    photos = Photo.objects.visible().filter(city=city).after(request.GET.get("after"))
-    latest = list(photos.select_related("city").latest_first(limit))
-    return JsonResponse({"photos": [photo.to_message() for photo in reversed(latest)]})
+    query = HistoryQuery(request.GET)
+    if not query.is_valid():
+        return JsonResponse({"errors": query.errors}, status=400)
+    photos = latest_messages(
+        city.slug,
+        after=query.cleaned_data["after"] or None,
+        limit=query.cleaned_data["limit"] or settings.FEED_HISTORY_SIZE,
+    )
+    return JsonResponse({"city": city.slug, "photos": photos})

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP (pages, ingest, static files) and the live websockets."""
+"""ASGI entry point: HTTP (pages, ingest, static files via WhiteNoise) and the live websockets."""
 
 import os
 
@@ -10,7 +10,6 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from feed.routing import websocket_urlpatterns  # noqa: E402
 from ingest.relay import ensure_in_process_relay  # noqa: E402
@@ -28,11 +27,8 @@ class InProcessRelay:
         return await self.app(scope, receive, send)
 
 
-application = ProtocolTypeRouter(
-    {
-        "http": ASGIStaticFilesHandler(django_http),
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
-    }
-)
+# Browsers send their page's Origin; only pages of ALLOWED_HOSTS may open the stream.
+websocket = AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
+application = ProtocolTypeRouter({"http": django_http, "websocket": websocket})
 if settings.RELAY_IN_PROCESS:
     application = InProcessRelay(application)

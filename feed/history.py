@@ -1,0 +1,28 @@
+"""The photos a page lacks: what a fresh visitor, a reconnecting page or an API client gets."""
+
+from django.conf import settings
+
+from .groups import ALL_CITIES
+from .models import City, Photo
+
+
+def city_is_live(slug: str) -> bool:
+    """Whether `slug` names a stream a visitor may watch (an active city, or all of them)."""
+    return slug == ALL_CITIES or City.objects.filter(slug=slug, active=True).exists()
+
+
+def latest_messages(slug: str, after: str | None = None, limit: int | None = None) -> list[dict]:
+    """Messages of the latest visible photos of a stream stored after `after`, oldest first."""
+    photos = Photo.objects.visible().select_related("city").after(after)
+    if slug != ALL_CITIES:
+        photos = photos.filter(city__slug=slug)
+    latest = list(photos.latest_first(limit or settings.FEED_HISTORY_SIZE))
+    return [photo.to_message() for photo in reversed(latest)]
+
+
+def cities_with_latest(per_city: int) -> list[tuple[City, list[dict]]]:
+    """Every active city with the messages of its latest visible photos, newest first."""
+    return [
+        (city, [photo.to_message() for photo in city.photos.visible().latest_first(per_city)])
+        for city in City.objects.filter(active=True)
+    ]
