@@ -15,7 +15,7 @@ from ingest.relay import deliver
 from tests.conftest import photo_message
 from wazstagram.asgi import websocket as websocket_app
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://localhost")
 
