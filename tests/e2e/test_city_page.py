@@ -1,0 +1,134 @@
+"""A real Chromium on the live site: photos arrive live, user text stays text, reconnects resume."""
+
+import pytest
+import requests
+
+from ingest.events import photo_event, retract_event
+from tests.conftest import photo_message
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def photo(live_site, city="seattle", **overrides):
+    """A photo message whose pictures the site itself serves (they load, nothing external)."""
+    picture = {"url": f"{live_site.url}/static/feed/icon.svg", "width": 640, "height": 640}
+    return photo_message(city, image=picture, thumbnail=picture, **overrides)
+
+
+def open_live(page, url):
+    page.goto(url)
+    page.wait_for_selector('.status[data-state="live"]', timeout=10_000)
+
+
+def tile(message):
+    return f'#grid .tile[data-id="{message["id"]}"]'
+
+
+def test_a_published_photo_appears_on_the_open_city_page(live_site, page):
+    open_live(page, f"{live_site.url}/cities/seattle/")
+    message = photo(live_site, caption="fresh off the ferry")
+
+    live_site.publish(photo_event(message))
+
+    page.wait_for_selector(tile(message), timeout=2_000)
+    assert page.locator("#grid .tile").first.get_attribute("data-id") == message["id"]
+    assert page.errors == []
+
+
+def test_a_photo_of_another_city_does_not_appear(live_site, page):
+    open_live(page, f"{live_site.url}/cities/rome/")
+    elsewhere, here = photo(live_site, "london"), photo(live_site, "rome")
+
+    live_site.publish(photo_event(elsewhere), photo_event(here))
+
+    page.wait_for_selector(tile(here), timeout=2_000)
+    assert page.locator(tile(elsewhere)).count() == 0
+
+
+def test_a_caption_with_markup_is_shown_as_text_and_runs_nothing(live_site, page):
+    open_live(page, f"{live_site.url}/cities/seattle/")
+    message = photo(live_site, caption=XSS, location={"lat": 1, "lng": 2, "name": XSS})
+
+    live_site.publish(photo_event(message))
+    page.click(tile(message), timeout=2_000)
+
+    caption = page.wait_for_selector(".detail-caption", state="visible", timeout=2_000)
+    assert caption.text_content() == XSS
+    assert page.locator(".detail-place").text_content() == XSS
+    assert page.locator(".detail img[src='x']").count() == 0
+    assert page.evaluate("location.hash") == f"#photo-{message['id']}"
+    # The same photo rendered by the server, opened from its address.
+    page.goto(f"{live_site.url}/cities/seattle/#photo-{message['id']}")
+    caption = page.wait_for_selector(".detail-caption", state="visible", timeout=2_000)
+    assert caption.text_content() == XSS
+    assert page.errors == []
+
+
+def test_the_detail_view_closes_and_its_address_goes_with_it(live_site, page):
+    message = photo(live_site, caption="ferris wheel")
+    live_site.publish(photo_event(message))
+    open_live(page, f"{live_site.url}/cities/seattle/#photo-{message['id']}")
+    page.wait_for_selector(".detail-card", state="visible", timeout=2_000)
+
+    page.keyboard.press("Escape")
+
+    page.wait_for_selector(".detail", state="hidden", timeout=2_000)
+    assert page.evaluate("location.hash") == ""
+
+
+def test_a_retracted_photo_leaves_the_page(live_site, page):
+    message = photo(live_site)
+    live_site.publish(photo_event(message))
+    open_live(page, f"{live_site.url}/cities/seattle/")
+    page.wait_for_selector(tile(message), timeout=2_000)
+
+    live_site.publish(retract_event(message["id"], "seattle"))
+
+    page.wait_for_selector(tile(message), state="detached", timeout=2_000)
+
+
+def test_the_index_streams_every_city(live_site, page):
+    open_live(page, f"{live_site.url}/")
+    message = photo(live_site, "london")
+
+    live_site.publish(photo_event(message))
+
+    page.wait_for_selector(tile(message), timeout=2_000)
+    card = page.locator(f'.city-card[data-city="london"] [data-id="{message["id"]}"]')
+    assert card.count() == 1
+    assert page.errors == []
+
+
+def test_after_a_server_restart_the_page_reconnects_and_resumes_without_duplicates(live_site, page):
+    open_live(page, f"{live_site.url}/cities/seattle/")
+    before = photo(live_site)
+    live_site.publish(photo_event(before))
+    page.wait_for_selector(tile(before), timeout=2_000)
+
+    live_site.stop()
+    page.wait_for_selector('.status[data-state="reconnecting"]', timeout=5_000)
+    missed = photo(live_site)
+    live_site.publish(photo_event(missed))  # stored while no page is listening
+    live_site.start()
+
+    page.wait_for_selector('.status[data-state="live"]', timeout=20_000)
+    page.wait_for_selector(tile(missed), timeout=5_000)
+    after = photo(live_site)
+    live_site.publish(photo_event(after))
+    page.wait_for_selector(tile(after), timeout=2_000)
+    ids = page.eval_on_selector_all("#grid .tile", "tiles => tiles.map(t => t.dataset.id)")
+    assert len(ids) == len(set(ids))
+    assert page.errors == []
+
+
+def test_static_files_are_served_hashed_and_cached_with_debug_off(live_site):
+    page = requests.get(f"{live_site.url}/cities/seattle/", timeout=5).text
+    script = page.split('<script src="', 2)[1].split('"', 1)[0]
+
+    response = requests.get(f"{live_site.url}{script}", timeout=5)
+
+    assert script.startswith("/static/feed/live.") and script != "/static/feed/live.js"
+    assert response.status_code == 200
+    assert "max-age=315360000" in response.headers["Cache-Control"]

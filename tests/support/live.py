@@ -1,0 +1,136 @@
+"""The project served by daphne in a subprocess: real HTTP and websockets on a free port.
+
+Production-like: DEBUG off, static files collected and served by the app, its
+own SQLite file (migrated, cities seeded), the in-process bus and relay, and
+the Redis channel layer at TEST_REDIS_URL. Browser and multi-process tests use
+it through the `live_site` fixture (tests/e2e/conftest.py).
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+START_TIMEOUT = 30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveSite:
+    """One daphne process and its database; `restart()` keeps the port and the data."""
+
+    def __init__(self, workdir: Path, redis_url: str, **env: str):
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.log = workdir / "daphne.log"
+        self.process = None
+        self.publisher = None
+        self.env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": "live-site-secret-key-for-tests-only-0123456789abcdef",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PUBLIC_BASE_URL": self.url,
+            "DATABASE_URL": f"sqlite:///{workdir / 'site.sqlite3'}",
+            "STATIC_ROOT": str(workdir / "static"),
+            "REDIS_URL": redis_url,
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_HSTS_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against this site; its output."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def prepare(self) -> None:
+        self.manage("migrate", "--noinput", "-v0")
+        self.manage("collectstatic", "--noinput", "-v0")
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port)]
+                + ["wazstagram.asgi:application"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"daphne did not answer in {START_TIMEOUT} s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def publish(self, *events: dict) -> None:
+        """Store the events' photos in this site's database and relay them to its pages."""
+        if self.publisher is None:
+            self.publisher = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.publish"],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        self.publisher.stdin.write(json.dumps(list(events)) + "\n")
+        self.publisher.stdin.flush()
+        if self.publisher.stdout.readline().strip() != "ok":
+            raise RuntimeError("publish failed (see the test's stderr)")
+
+    def close(self) -> None:
+        """Stop daphne and the publisher."""
+        self.stop()
+        if self.publisher is not None:
+            self.publisher.stdin.close()
+            self.publisher.wait(10)
+            self.publisher = None
