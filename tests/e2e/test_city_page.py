@@ -52,16 +52,17 @@ def test_a_caption_with_markup_is_shown_as_text_and_runs_nothing(live_site, page
     message = photo(live_site, caption=XSS, location={"lat": 1, "lng": 2, "name": XSS})
 
     live_site.publish(photo_event(message))
-    page.click(tile(message), timeout=2_000)
+    page.wait_for_selector(tile(message), timeout=2_000)
+    page.click(tile(message), timeout=10_000)  # once it has slid in
 
-    caption = page.wait_for_selector(".detail-caption", state="visible", timeout=2_000)
+    caption = page.wait_for_selector(".detail-caption", state="visible", timeout=5_000)
     assert caption.text_content() == XSS
     assert page.locator(".detail-place").text_content() == XSS
     assert page.locator(".detail img[src='x']").count() == 0
     assert page.evaluate("location.hash") == f"#photo-{message['id']}"
     # The same photo rendered by the server, opened from its address.
     page.goto(f"{live_site.url}/cities/seattle/#photo-{message['id']}")
-    caption = page.wait_for_selector(".detail-caption", state="visible", timeout=2_000)
+    caption = page.wait_for_selector(".detail-caption", state="visible", timeout=5_000)
     assert caption.text_content() == XSS
     assert page.errors == []
 
@@ -70,11 +71,11 @@ def test_the_detail_view_closes_and_its_address_goes_with_it(live_site, page):
     message = photo(live_site, caption="ferris wheel")
     live_site.publish(photo_event(message))
     open_live(page, f"{live_site.url}/cities/seattle/#photo-{message['id']}")
-    page.wait_for_selector(".detail-card", state="visible", timeout=2_000)
+    page.wait_for_selector(".detail-card", state="visible", timeout=5_000)
 
     page.keyboard.press("Escape")
 
-    page.wait_for_selector(".detail", state="hidden", timeout=2_000)
+    page.wait_for_selector(".detail", state="hidden", timeout=5_000)
     assert page.evaluate("location.hash") == ""
 
 
