@@ -11,10 +11,24 @@ pytestmark = pytest.mark.browser
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def photo(live_site, city="seattle", **overrides):
-    """A photo message whose pictures the site itself serves (they load, nothing external)."""
+def pictures(live_site):
+    """Pictures the site itself serves: they load, and nothing external is asked for."""
     picture = {"url": f"{live_site.url}/static/feed/icon.svg", "width": 640, "height": 640}
-    return photo_message(city, image=picture, thumbnail=picture, **overrides)
+    return {"thumbnail": picture, "low_resolution": picture, "standard_resolution": picture}
+
+
+def post(live_site, city="seattle", caption=None, **overrides):
+    """A photo posted in `city` through the ingest path; its media item."""
+    if caption is not None:
+        author = {"id": "7", "username": "someone", "full_name": "Some One"}
+        overrides["caption"] = {"text": caption, "from": author, "id": "1", "created_time": "0"}
+    return live_site.post_photo(city, images=pictures(live_site), **overrides)
+
+
+def photo(live_site, city="seattle"):
+    """A photo message for the channel-layer path (a photo stored while the site was down)."""
+    picture = pictures(live_site)["standard_resolution"]
+    return photo_message(city, image=picture, thumbnail=picture)
 
 
 def open_live(page, url):
@@ -28,9 +42,8 @@ def tile(message):
 
 def test_a_published_photo_appears_on_the_open_city_page(live_site, page):
     open_live(page, f"{live_site.url}/cities/seattle/")
-    message = photo(live_site, caption="fresh off the ferry")
 
-    live_site.publish(photo_event(message))
+    message = post(live_site, caption="fresh off the ferry")
 
     page.wait_for_selector(tile(message), timeout=2_000)
     assert page.locator("#grid .tile").first.get_attribute("data-id") == message["id"]
@@ -39,9 +52,8 @@ def test_a_published_photo_appears_on_the_open_city_page(live_site, page):
 
 def test_a_photo_of_another_city_does_not_appear(live_site, page):
     open_live(page, f"{live_site.url}/cities/rome/")
-    elsewhere, here = photo(live_site, "london"), photo(live_site, "rome")
 
-    live_site.publish(photo_event(elsewhere), photo_event(here))
+    elsewhere, here = post(live_site, "london"), post(live_site, "rome")
 
     page.wait_for_selector(tile(here), timeout=2_000)
     assert page.locator(tile(elsewhere)).count() == 0
@@ -49,9 +61,9 @@ def test_a_photo_of_another_city_does_not_appear(live_site, page):
 
 def test_a_caption_with_markup_is_shown_as_text_and_runs_nothing(live_site, page):
     open_live(page, f"{live_site.url}/cities/seattle/")
-    message = photo(live_site, caption=XSS, location={"lat": 1, "lng": 2, "name": XSS})
 
-    live_site.publish(photo_event(message))
+    message = post(live_site, caption=XSS, location={"latitude": 1, "longitude": 2, "name": XSS})
+
     page.wait_for_selector(tile(message), timeout=2_000)
     page.click(tile(message), timeout=10_000)  # once it has slid in
 
@@ -68,9 +80,10 @@ def test_a_caption_with_markup_is_shown_as_text_and_runs_nothing(live_site, page
 
 
 def test_the_detail_view_closes_and_its_address_goes_with_it(live_site, page):
-    message = photo(live_site, caption="ferris wheel")
-    live_site.publish(photo_event(message))
-    open_live(page, f"{live_site.url}/cities/seattle/#photo-{message['id']}")
+    message = post(live_site, caption="ferris wheel")
+    open_live(page, f"{live_site.url}/cities/seattle/")
+    page.wait_for_selector(tile(message), timeout=2_000)
+    page.goto(f"{live_site.url}/cities/seattle/#photo-{message['id']}")
     page.wait_for_selector(".detail-card", state="visible", timeout=5_000)
 
     page.keyboard.press("Escape")
@@ -80,9 +93,8 @@ def test_the_detail_view_closes_and_its_address_goes_with_it(live_site, page):
 
 
 def test_a_retracted_photo_leaves_the_page(live_site, page):
-    message = photo(live_site)
-    live_site.publish(photo_event(message))
     open_live(page, f"{live_site.url}/cities/seattle/")
+    message = post(live_site)
     page.wait_for_selector(tile(message), timeout=2_000)
 
     live_site.publish(retract_event(message["id"], "seattle"))
@@ -92,9 +104,8 @@ def test_a_retracted_photo_leaves_the_page(live_site, page):
 
 def test_the_index_streams_every_city(live_site, page):
     open_live(page, f"{live_site.url}/")
-    message = photo(live_site, "london")
 
-    live_site.publish(photo_event(message))
+    message = post(live_site, "london")
 
     page.wait_for_selector(tile(message), timeout=2_000)
     card = page.locator(f'.city-card[data-city="london"] [data-id="{message["id"]}"]')
@@ -104,8 +115,7 @@ def test_the_index_streams_every_city(live_site, page):
 
 def test_after_a_server_restart_the_page_reconnects_and_resumes_without_duplicates(live_site, page):
     open_live(page, f"{live_site.url}/cities/seattle/")
-    before = photo(live_site)
-    live_site.publish(photo_event(before))
+    before = post(live_site)
     page.wait_for_selector(tile(before), timeout=2_000)
 
     live_site.stop()
@@ -116,8 +126,7 @@ def test_after_a_server_restart_the_page_reconnects_and_resumes_without_duplicat
 
     page.wait_for_selector('.status[data-state="live"]', timeout=20_000)
     page.wait_for_selector(tile(missed), timeout=5_000)
-    after = photo(live_site)
-    live_site.publish(photo_event(after))
+    after = post(live_site)
     page.wait_for_selector(tile(after), timeout=2_000)
     ids = page.eval_on_selector_all("#grid .tile", "tiles => tiles.map(t => t.dataset.id)")
     assert len(ids) == len(set(ids))

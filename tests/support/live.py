@@ -2,8 +2,11 @@
 
 Production-like: DEBUG off, static files collected and served by the app, its
 own SQLite file (migrated, cities seeded), the in-process bus and relay, and
-the Redis channel layer at TEST_REDIS_URL. Browser and multi-process tests use
-it through the `live_site` fixture (tests/e2e/conftest.py).
+the Redis channel layer at TEST_REDIS_URL. Photos arrive the way they do in
+production: `post_photo` adds a media item to a fake Instagram API
+(tests/support/instagram.py) and pokes the site's callback with a signed
+notification; the site fetches, stores, publishes and relays it. Browser and
+multi-process tests use it through the `live_site` fixture (tests/e2e/conftest.py).
 """
 
 import json
@@ -17,7 +20,11 @@ from pathlib import Path
 
 import requests
 
+from ingest.signatures import sign_sha1
+from tests.support.instagram import FakeInstagram, media_item
+
 ROOT = Path(__file__).resolve().parents[2]
+CLIENT_ID, CLIENT_SECRET = "live-site-client", "live-site-secret"
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 30
 
@@ -33,6 +40,7 @@ class LiveSite:
 
     def __init__(self, workdir: Path, redis_url: str, **env: str):
         self.workdir = workdir
+        self.instagram = FakeInstagram(CLIENT_ID, CLIENT_SECRET)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -51,6 +59,9 @@ class LiveSite:
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_HSTS_SECONDS": "0",
             "LOG_LEVEL": "WARNING",
+            "INSTAGRAM_API_URL": self.instagram.url,
+            "INSTAGRAM_CLIENT_ID": CLIENT_ID,
+            "INSTAGRAM_CLIENT_SECRET": CLIENT_SECRET,
             **env,
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -70,6 +81,7 @@ class LiveSite:
         return done.stdout
 
     def prepare(self) -> None:
+        self.instagram.start()
         self.manage("migrate", "--noinput", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
 
@@ -111,8 +123,43 @@ class LiveSite:
         self.stop()
         self.start()
 
+    def post_photo(self, city: str = "seattle", **overrides) -> dict:
+        """Post a photo in `city` through the ingest path; the API's media item.
+
+        The item goes to the fake API's geography of the city, then a signed
+        Realtime notification pokes the site's callback, which fetches it.
+        """
+        geography = f"9{sum(map(ord, city)):06d}"
+        item = media_item(**overrides)
+        self.instagram.add_media(geography, item)
+        body = json.dumps(
+            [
+                {
+                    "subscription_id": "1",
+                    "object": "geography",
+                    "object_id": geography,
+                    "changed_aspect": "media",
+                    "time": int(time.time()),
+                }
+            ]
+        ).encode()
+        response = requests.post(
+            f"{self.url}/ingest/instagram/{city}/",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature": sign_sha1(body, CLIENT_SECRET),
+            },
+            timeout=10,
+        )
+        response.raise_for_status()
+        return item
+
     def publish(self, *events: dict) -> None:
-        """Store the events' photos in this site's database and relay them to its pages."""
+        """Store the events' photos in this site's database and relay them to its pages.
+
+        For events the ingest path cannot make (a retract), straight into the channel layer.
+        """
         if self.publisher is None:
             self.publisher = subprocess.Popen(
                 [sys.executable, "-m", "tests.support.publish"],
@@ -128,8 +175,9 @@ class LiveSite:
             raise RuntimeError("publish failed (see the test's stderr)")
 
     def close(self) -> None:
-        """Stop daphne and the publisher."""
+        """Stop daphne, the publisher and the fake API."""
         self.stop()
+        self.instagram.stop()
         if self.publisher is not None:
             self.publisher.stdin.close()
             self.publisher.wait(10)
