@@ -2,11 +2,16 @@
 
 The project runs in one server process on a fresh SQLite database; photos
 enter through the bus exactly as ingest publishes them (see `bench.asgi`) and
-reach the clients through relay → channel layer → consumer. The baseline
-broadcasts the same frames to the same number of clients with
-`websockets.broadcast`. Both are measured with the same client.
+reach the clients through relay → channel layer → hub → consumer's send. The
+baseline broadcasts the same frames to the same number of clients with
+`websockets.broadcast`. Both servers run side by side, each with its own
+client connections, and the rounds alternate between them so that the load of
+a shared machine hits both alike; the ratio is the median of the rounds' ratios.
 """
 
+import contextlib
+import os
+import pstats
 import statistics
 
 from . import servers
@@ -18,56 +23,80 @@ CITY = "seattle"
 def add_arguments(parser):
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--photos", type=int, default=200, help="photos per round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--client-processes", type=int, default=1)
-    parser.add_argument("--server", choices=sorted(servers.SERVER_COMMANDS), default="daphne")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--client-processes", type=int, default=1, help="per server")
+    parser.add_argument("--server", choices=sorted(servers.SERVER_COMMANDS), default="uvicorn")
     parser.add_argument("--redis-url", default="", help="use the Redis channel layer at this URL")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per round at most")
-
-
-def measure(server, path, args, label) -> Round:
-    """Rounds against one server; the median round by throughput."""
-    rounds = []
-    with LoadClient(server.ws_url(path), server.base_url, args.clients, args.client_processes) as c:
-        c.round(min(args.photos, 10), lambda: server.publish(CITY, min(args.photos, 10)), 30)
-        for number in range(1, args.rounds + 1):
-            cpu = server.cpu_seconds()
-            result = c.round(args.photos, lambda: server.publish(CITY, args.photos), args.timeout)
-            server_cpu = server.cpu_seconds() - cpu
-            rounds.append(result)
-            print(
-                f"  {label} round {number}: {result.frames / result.elapsed:,.0f} frames/s "
-                f"({result.frames:,} frames in {result.elapsed:.2f} s, lost {result.lost}), "
-                f"latency p50 {result.percentile(50) * 1000:.0f} ms "
-                f"p99 {result.percentile(99) * 1000:.0f} ms; "
-                f"cpu server {server_cpu / result.elapsed:.0%} "
-                f"client {result.client_cpu / result.elapsed:.0%}",
-                flush=True,
-            )
-    throughputs = [r.frames / r.elapsed for r in rounds]
-    return rounds[throughputs.index(statistics.median_low(throughputs))]
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the project server into FILE")
 
 
 def run(args) -> str:
+    layer = "redis" if args.redis_url else "in-memory"
     print(
-        f"fan-out: {args.clients} clients on one city, "
-        f"{args.photos} photos x {args.rounds} rounds, "
-        f"server {args.server}, layer {'redis' if args.redis_url else 'in-memory'}, "
-        f"{args.client_processes} client process(es)",
+        f"fan-out: {args.clients} clients on one city, {args.photos} photos x {args.rounds} "
+        f"rounds, server {args.server}, layer {layer}, {args.client_processes} client "
+        "process(es) per server",
         flush=True,
     )
-    with servers.project(args.server, redis_url=args.redis_url) as server:
-        ours = measure(server, f"/ws/cities/{CITY}/", args, "wazstagram")
-    with servers.baseline() as server:
-        base = measure(server, "/", args, "baseline  ")
-    ours_rate, base_rate = ours.frames / ours.elapsed, base.frames / base.elapsed
-    ratio = ours_rate / base_rate
+    with contextlib.ExitStack() as stack:
+        profile = {"BENCH_PROFILE": os.path.abspath(args.profile)} if args.profile else {}
+        ours = stack.enter_context(
+            servers.project(args.server, redis_url=args.redis_url, **profile)
+        )
+        base = stack.enter_context(servers.baseline())
+        sides = [
+            ("wazstagram", ours, _clients(stack, ours, f"/ws/cities/{CITY}/", args), []),
+            ("baseline  ", base, _clients(stack, base, "/", args), []),
+        ]
+        for _, server, clients, _ in sides:
+            clients.round(10, lambda server=server: server.publish(CITY, 10), 30)  # warm-up
+        for number in range(1, args.rounds + 1):
+            for label, server, clients, results in sides:
+                results.append(_round(label, number, server, clients, args))
+        if args.profile:
+            ours.dump_profile()
+            pstats.Stats(args.profile).sort_stats("tottime").print_stats(15)
+    ours_rounds, base_rounds = sides[0][3], sides[1][3]
+    ratios = [_rate(o) / _rate(b) for o, b in zip(ours_rounds, base_rounds, strict=True)]
+    ratio = statistics.median(ratios)
+    ours_mid, base_mid = _median_round(ours_rounds), _median_round(base_rounds)
     return (
-        f"fanout ratio = {ratio:.2f} (wazstagram {ours_rate:,.0f} frames/s, "
-        f"p50 {_ms(ours, 50)} p99 {_ms(ours, 99)}, lost {ours.lost}; "
-        f"baseline {base_rate:,.0f} frames/s, p50 {_ms(base, 50)} p99 {_ms(base, 99)}; "
-        f"{args.clients} clients, p99 ratio {ours.percentile(99) / base.percentile(99):.2f})"
+        f"fanout ratio = {ratio:.2f} (median of {len(ratios)} paired rounds; wazstagram "
+        f"{_rate(ours_mid):,.0f} frames/s p50 {_ms(ours_mid, 50)} p99 {_ms(ours_mid, 99)} "
+        f"lost {sum(r.lost for r in ours_rounds)}; baseline {_rate(base_mid):,.0f} frames/s "
+        f"p50 {_ms(base_mid, 50)} p99 {_ms(base_mid, 99)}; p99 ratio "
+        f"{ours_mid.percentile(99) / base_mid.percentile(99):.2f}; {args.clients} clients)"
     )
+
+
+def _clients(stack, server, path, args) -> LoadClient:
+    client = LoadClient(server.ws_url(path), server.base_url, args.clients, args.client_processes)
+    return stack.enter_context(client)
+
+
+def _round(label, number, server, clients, args) -> Round:
+    cpu = server.cpu_seconds()
+    result = clients.round(args.photos, lambda: server.publish(CITY, args.photos), args.timeout)
+    server_cpu = server.cpu_seconds() - cpu
+    print(
+        f"  {label} round {number}: {_rate(result):,.0f} frames/s "
+        f"({result.frames:,} frames in {result.elapsed:.2f} s, lost {result.lost}), "
+        f"latency p50 {_ms(result, 50)} p99 {_ms(result, 99)}; cpu per frame "
+        f"server {server_cpu / max(result.frames, 1) * 1e6:.0f} µs "
+        f"client {result.client_cpu / max(result.frames, 1) * 1e6:.0f} µs",
+        flush=True,
+    )
+    return result
+
+
+def _rate(result: Round) -> float:
+    return result.frames / result.elapsed
+
+
+def _median_round(rounds: list[Round]) -> Round:
+    rates = [_rate(r) for r in rounds]
+    return rounds[rates.index(statistics.median_low(rates))]
 
 
 def _ms(result: Round, p: float) -> str:

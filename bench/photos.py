@@ -6,6 +6,8 @@ import time
 
 # `GET PUBLISH_PATH?city=<slug>&count=<n>`: both servers under test publish n photos now.
 PUBLISH_PATH = "/_bench/publish"
+# `GET PROFILE_PATH`: the project server writes its profile (when run with BENCH_PROFILE).
+PROFILE_PATH = "/_bench/profile"
 
 _numbers = itertools.count(1)
 # Distinct ids across the processes and runs of one benchmark.

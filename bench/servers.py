@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .photos import PUBLISH_PATH
+from .photos import PROFILE_PATH, PUBLISH_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -37,6 +37,11 @@ class Server:
         query = urlencode({"city": city, "count": count})
         with urllib.request.urlopen(f"{self.base_url}{PUBLISH_PATH}?{query}", timeout=30) as r:
             r.read()
+
+    def dump_profile(self) -> None:
+        """Make a server started with BENCH_PROFILE write its cProfile statistics."""
+        with urllib.request.urlopen(f"{self.base_url}{PROFILE_PATH}", timeout=60) as response:
+            response.read()
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far."""
