@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from . import moderation
 from .models import BlockedUser, BlockedWord, City, Photo
@@ -13,6 +15,8 @@ class CityAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["latest_photos"]
+    LATEST_PHOTOS = 12
 
     def get_queryset(self, request):
         return (
@@ -28,6 +32,28 @@ class CityAdmin(admin.ModelAdmin):
     @admin.display(ordering="latest", description="latest photo")
     def latest(self, city):
         return city.latest
+
+    @admin.display(description="latest photos")
+    def latest_photos(self, city):
+        """The city's newest photos, hidden ones too, each linking to its moderation page."""
+        photos = city.photos.order_by("-pk")[: self.LATEST_PHOTOS] if city.pk else []
+        if not photos:
+            return "No photos yet."
+        return format_html_join(
+            "",
+            '<a href="{}" title="{}" style="display:inline-block;margin:0 6px 6px 0">'
+            '<img src="{}" alt="{}" width="75" height="75"{}></a>',
+            (
+                (
+                    reverse("admin:feed_photo_change", args=[photo.pk]),
+                    photo.caption or photo.media_id,
+                    photo.thumbnail_url,
+                    photo.username,
+                    format_html(' style="opacity:.3"') if photo.hidden else "",
+                )
+                for photo in photos
+            ),
+        )
 
 
 @admin.register(Photo)
