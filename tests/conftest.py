@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from feed.models import City, Photo
@@ -50,6 +51,14 @@ def _reseed_cities_after_flush(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         importlib.import_module("feed.migrations.0002_seed_cities").seed(apps, None)
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """The test client logged in as a staff superuser, as an operator in the admin."""
+    User.objects.create_superuser("operator", password="pw-operator-1")
+    client.login(username="operator", password="pw-operator-1")
+    return client
 
 
 @pytest.fixture

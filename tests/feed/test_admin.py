@@ -1,18 +1,10 @@
 """The admin's city page shows what arrived lately, linking each photo to its moderation page."""
 
 import pytest
-from django.contrib.auth.models import User
 
 from feed.models import City
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    User.objects.create_superuser("operator", password="pw-operator-1")
-    client.login(username="operator", password="pw-operator-1")
-    return client
 
 
 def city_page(client, slug="seattle"):

@@ -6,7 +6,6 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.contrib.auth.models import User
 
 from feed.groups import city_group
 from feed.models import BlockedUser, BlockedWord, Photo
@@ -14,13 +13,6 @@ from feed.moderation import block_reason
 from tests.conftest import photo_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def staff_client(client):
-    User.objects.create_superuser("moderator", password="pw-moderator-1")
-    client.login(username="moderator", password="pw-moderator-1")
-    return client
 
 
 @pytest.fixture
