@@ -1,5 +1,8 @@
 """The project boots embedded: seeded cities, probes, settings from the environment."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
@@ -39,3 +42,13 @@ def test_readyz_reports_each_dependency(client):
 @pytest.mark.django_db
 def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_every_setting_read_from_the_environment_is_documented_in_env_example():
+    root = Path(__file__).resolve().parent.parent
+    settings_source = (root / "wazstagram" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', settings_source))
+    example = (root / ".env.example").read_text()
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+    assert len(read) > 20
+    assert read - documented == set()
