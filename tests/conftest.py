@@ -11,7 +11,11 @@ from django.utils import timezone
 
 from feed.models import City, Photo
 
-pytest_plugins = ["tests.support.instagram", "tests.support.servicebus_broker.fixtures"]
+pytest_plugins = [
+    "tests.support.instagram",
+    "tests.support.prerequisites",
+    "tests.support.servicebus_broker.fixtures",
+]
 
 _media_ids = itertools.count(1)
 

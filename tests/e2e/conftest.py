@@ -3,9 +3,9 @@
 import os
 
 import pytest
-import redis
 
 from tests.support.live import LiveSite
+from tests.support.prerequisites import missing
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -16,16 +16,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture(scope="session")
-def redis_url():
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.ConnectionError:
-        pytest.skip(f"no Redis at {url} (make test starts one)")
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +33,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} missing (scripts/ensure-chromium.sh installs it)")
+        missing(f"{CHROMIUM} missing (scripts/ensure-chromium.sh installs it)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
