@@ -18,7 +18,7 @@ import threading
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
 from azure.servicebus.aio import ServiceBusClient as AsyncServiceBusClient
-from azure.servicebus.exceptions import MessageSizeExceededError
+from azure.servicebus.exceptions import MessageLockLostError, MessageSizeExceededError
 from azure.servicebus.management import ServiceBusAdministrationClient
 
 from ..events import InvalidEvent, describe, event_id
@@ -127,8 +127,11 @@ class ServiceBusBus(Bus):
             except InvalidEvent as error:
                 poison.append((message, error))
         for message, error in poison:
-            await receiver.dead_letter_message(
-                message, reason="InvalidEvent", error_description=str(error)[:1000]
+            await _settle(
+                receiver.dead_letter_message,
+                message,
+                reason="InvalidEvent",
+                error_description=str(error)[:1000],
             )
         try:
             if events:
@@ -136,10 +139,10 @@ class ServiceBusBus(Bus):
         except Exception:
             logger.exception("relay failed; abandoning %d messages for redelivery", len(good))
             for message in good:
-                await receiver.abandon_message(message)
+                await _settle(receiver.abandon_message, message)
             return
         for message in good:
-            await receiver.complete_message(message)
+            await _settle(receiver.complete_message, message)
         logger.info(
             "relayed batch: %d received, %d delivered, %d dead-lettered",
             len(messages),
@@ -212,6 +215,18 @@ async def _next_batch(receiver) -> list:
     if not first:
         return []
     return first + await receiver.receive_messages(MAX_BATCH - 1, max_wait_time=BUFFERED_ONLY)
+
+
+async def _settle(settle, message, **details) -> None:
+    """Settle one message; a lost lock (expired, or its connection dropped) is no failure.
+
+    Service Bus delivers such a message again and the pages drop the photo they
+    already show, so the rest of the batch is still settled.
+    """
+    try:
+        await settle(message, **details)
+    except MessageLockLostError:
+        logger.warning("lock of message %s lost; it will be delivered again", message.message_id)
 
 
 def _created(create, *args, **kwargs) -> None:

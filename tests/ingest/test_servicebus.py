@@ -261,6 +261,26 @@ async def test_a_failed_batch_is_abandoned_and_relayed_again(servicebus, setting
     assert pending(servicebus) == 0
 
 
+async def test_a_batch_whose_connection_dropped_before_completion_is_relayed_again(
+    servicebus, settings
+):
+    bus = ServiceBusBus(settings.SERVICEBUS_CONNECTION_STRING, TOPIC, SUBSCRIPTION)
+    photo = photo_message()
+    await publish(photo_event(photo))
+    attempts, stop = [], asyncio.Event()
+
+    async def drop_the_first(events):
+        attempts.append(events)
+        if len(attempts) == 1:
+            await asyncio.to_thread(servicebus.drop_connections)  # its completion fails
+        else:
+            stop.set()
+
+    await asyncio.wait_for(bus.consume(drop_the_first, stop), WAIT)
+    assert attempts == [[photo_event(photo)], [photo_event(photo)]]
+    assert pending(servicebus) == 0
+
+
 async def test_a_stop_during_a_batch_finishes_and_completes_it(servicebus, settings):
     bus = ServiceBusBus(settings.SERVICEBUS_CONNECTION_STRING, TOPIC, SUBSCRIPTION)
     await publish(*[photo_event(photo_message()) for _ in range(3)])

@@ -6,7 +6,7 @@ import json
 import pytest
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSubQueue
-from azure.servicebus.exceptions import ServiceBusError
+from azure.servicebus.exceptions import MessageLockLostError, ServiceBusError
 from azure.servicebus.management import ServiceBusAdministrationClient
 
 TOPIC = "wazages"
@@ -145,6 +145,21 @@ def test_what_a_departed_receiver_held_is_delivered_again(admin, servicebus_brok
         with client.get_subscription_receiver(TOPIC, "one") as receiver:
             [again] = receive(receiver, 1)
             assert str(again) == str(held)
+            receiver.complete_message(again)
+
+
+def test_a_settlement_after_the_link_is_gone_answers_lock_lost(admin, servicebus_broker):
+    """The SDK then settles through `$management`; the departed receiver's lock is gone."""
+    admin.create_subscription(TOPIC, "one", lock_duration=datetime.timedelta(minutes=5))
+    with ServiceBusClient.from_connection_string(servicebus_broker.connection_string) as client:
+        send(client, "held")
+        with client.get_subscription_receiver(TOPIC, "one") as receiver:
+            [held] = receive(receiver, 1)
+            servicebus_broker.drop_connections()
+            with pytest.raises(MessageLockLostError):
+                receiver.complete_message(held)
+            [again] = receive(receiver, 1)
+            assert (str(again), again.delivery_count) == (str(held), 1)
             receiver.complete_message(again)
 
 

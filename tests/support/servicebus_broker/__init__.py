@@ -13,7 +13,8 @@ this speaks what azure-servicebus 7.15 sends for an emulator connection string
 - `tls.py`    the self-signed certificate that HTTPS needs.
 
 Not implemented: sessions, scheduled messages, rules/filters, TTL expiry,
-auto-delete on idle, `$management` operations (answered 501 and logged).
+auto-delete on idle, `$management` operations other than settling by lock
+token (answered 501 and logged).
 """
 
 from .broker import LocalServiceBusBroker

@@ -8,7 +8,12 @@ uses the 16-byte delivery tag as lock token. The SDK sends its settlement
 unsettled and waits until the broker settles with the same outcome (an
 abandon comes back `modified`, a dead-letter `rejected` without error), so
 every outcome is echoed; a settlement whose lock is gone is answered
-`rejected` with `com.microsoft:message-lock-lost`.
+`rejected` with `com.microsoft:message-lock-lost`. When the link a message
+came on is gone, the SDK settles by lock token through `$management`
+(`com.microsoft:update-disposition`), answered 200 or 410 lock lost; other
+`$management` operations are answered 501. `$management` replies carry
+`statusCode`/`statusDescription`/`errorCondition`, `$cbs` replies
+`status-code`/`status-description`, as the SDK reads them.
 """
 
 import logging
@@ -30,6 +35,14 @@ TICK_SECONDS = 0.05
 DATA_SECTION = ulong(0x75)
 HEADER_SECTION = ulong(0x70)
 ENCODED_MESSAGE_PREFIX = b"\x00\x53"
+UPDATE_DISPOSITION = "com.microsoft:update-disposition"
+LOCK_LOST = "com.microsoft:message-lock-lost"
+LOCK_LOST_DESCRIPTION = (
+    "The lock supplied is invalid. Either the lock expired, or the message has "
+    "already been removed from the queue."
+)
+# `disposition-status` of update-disposition → the store's outcome.
+DISPOSITIONS = {"completed": "complete", "abandoned": "abandon", "suspended": "dead-letter"}
 
 
 def entity_path(address: str | None) -> str:
@@ -249,11 +262,7 @@ class BrokerHandler(Handler):
         if applied:
             delivery.update(delivery.remote_state)
         else:
-            delivery.local.condition = Condition(
-                "com.microsoft:message-lock-lost",
-                "The lock supplied is invalid. Either the lock expired, or the message has "
-                "already been removed from the queue.",
-            )
+            delivery.local.condition = Condition(LOCK_LOST, LOCK_LOST_DESCRIPTION)
             delivery.update(Delivery.REJECTED)
         delivery.settle()
 
@@ -262,23 +271,54 @@ class BrokerHandler(Handler):
         if request is None or request.id is None:
             return
         operation = (request.properties or {}).get("operation")
-        if request_link.broker_path == CBS and operation == "put-token":
-            status, description = 202, "Accepted"
+        path = request_link.broker_path
+        if path == CBS:
+            if operation == "put-token":
+                status, description = 202, "Accepted"
+            else:
+                status, description = 501, f"The test broker does not implement '{operation}'."
+            properties = {"status-code": status, "status-description": description}
         else:
-            status, description = 501, f"The test broker does not implement '{operation}'."
-            log.warning(
-                "unimplemented management operation %r on %s", operation, request_link.broker_path
-            )
-        reply = Message(
-            correlation_id=request.id,
-            properties={"status-code": status, "status-description": description},
-        )
+            status, description, condition = self._manage(path, operation, request.body)
+            properties = {"statusCode": status, "statusDescription": description}
+            if condition:
+                properties["errorCondition"] = symbol(condition)
+        reply = Message(correlation_id=request.id, properties=properties)
         for link in self.senders:
             same_node = link.broker_path == request_link.broker_path
             if same_node and link.connection == request_link.connection:
                 link.broker_replies.append(reply.encode())
                 self._pump(link)
                 return
+
+    def _manage(self, path: str, operation, body) -> tuple[int, str, str | None]:
+        """Carry out a `$management` request: (status code, description, error condition)."""
+        entity = path.removesuffix(MANAGEMENT_SUFFIX)
+        if operation != UPDATE_DISPOSITION:
+            log.warning("unimplemented management operation %r on %s", operation, path)
+            return 501, f"The test broker does not implement '{operation}'.", None
+        body = {str(key): value for key, value in (body or {}).items()}
+        outcome = DISPOSITIONS.get(body.get("disposition-status"))
+        if outcome is None:
+            return 400, f"Unsupported disposition-status {body.get('disposition-status')!r}.", None
+        properties = {}
+        if outcome == "dead-letter":
+            details = {
+                "DeadLetterReason": body.get("deadletter-reason"),
+                "DeadLetterErrorDescription": body.get("deadletter-description"),
+            }
+            properties = {key: value for key, value in details.items() if value}
+        lost = 0
+        for token in body.get("lock-tokens") or []:
+            # The SDK's lock token is the delivery tag read as a little-endian UUID.
+            try:
+                applied = self.store.settle(entity, token.bytes_le, outcome, properties)
+            except NotFound:
+                applied = False
+            lost += not applied
+        if lost:
+            return 410, LOCK_LOST_DESCRIPTION, LOCK_LOST
+        return 200, "OK", None
 
     # --- helpers --------------------------------------------------------
 
