@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from wazstagram.layer import layer_subscription
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -118,7 +120,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Channel layer: Redis when REDIS_URL is set, otherwise in-memory (one process).
+# Nodes with the same REDIS_URL and REDIS_PREFIX share one layer.
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_PREFIX = env.str("REDIS_PREFIX", default="asgi")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -127,6 +131,7 @@ if REDIS_URL:
                 # redis-py 8 reads with a 5 s socket timeout by default, exactly the layer's
                 # blocking-receive time: every idle consumer would die of "Timeout reading".
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": REDIS_PREFIX,
                 "capacity": 1000,
                 "expiry": 30,
             },
@@ -138,7 +143,12 @@ else:
 # Bus: Azure Service Bus when a connection string is set, otherwise in-process.
 SERVICEBUS_CONNECTION_STRING = env.str("SERVICEBUS_CONNECTION_STRING", default="")
 SERVICEBUS_TOPIC = env.str("SERVICEBUS_TOPIC", default="wazages")
-SERVICEBUS_SUBSCRIPTION = env.str("SERVICEBUS_SUBSCRIPTION", default=socket.gethostname())
+# One subscription per channel layer (wazstagram/layer.py): derived from the Redis
+# layer when there is one, otherwise this node's host name.
+SERVICEBUS_SUBSCRIPTION = env.str(
+    "SERVICEBUS_SUBSCRIPTION",
+    default=layer_subscription(REDIS_URL, REDIS_PREFIX, socket.gethostname()),
+)
 # The in-process bus only exists inside the web process, and an in-memory layer
 # only reaches that process's websockets: either way the web process relays itself.
 RELAY_IN_PROCESS = env.bool(
