@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "channels",
     "feed",
     "ingest",
+    "ingest.source",
 ]
 
 MIDDLEWARE = [

@@ -15,4 +15,5 @@ urlpatterns = [
 ]
 
 if settings.INSTAGRAM_SOURCE_ENABLED:
-    urlpatterns.append(path("_instagram/v1/", include("ingest.source.urls")))
+    # The built-in Instagram-compatible source: its v1 API and its images.
+    urlpatterns.append(path("_instagram/", include("ingest.source.urls")))

@@ -7,6 +7,9 @@ production: `post_photo` adds a media item to a fake Instagram API
 (tests/support/instagram.py) and pokes the site's callback with a signed
 notification; the site fetches, stores, publishes and relays it. Browser and
 multi-process tests use it through the `live_site` fixture (tests/e2e/conftest.py).
+With `builtin_source=True` the site is its own Instagram instead: the built-in
+source is served and INSTAGRAM_API_URL points at it (`manage("subscribe")`,
+`manage("simulate", ...)` drive it).
 """
 
 import json
@@ -38,9 +41,9 @@ def free_port() -> int:
 class LiveSite:
     """One daphne process and its database; `restart()` keeps the port and the data."""
 
-    def __init__(self, workdir: Path, redis_url: str, **env: str):
+    def __init__(self, workdir: Path, redis_url: str, builtin_source: bool = False, **env: str):
         self.workdir = workdir
-        self.instagram = FakeInstagram(CLIENT_ID, CLIENT_SECRET)
+        self.instagram = None if builtin_source else FakeInstagram(CLIENT_ID, CLIENT_SECRET)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -59,7 +62,10 @@ class LiveSite:
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_HSTS_SECONDS": "0",
             "LOG_LEVEL": "WARNING",
-            "INSTAGRAM_API_URL": self.instagram.url,
+            "INSTAGRAM_SOURCE_ENABLED": "true" if builtin_source else "false",
+            "INSTAGRAM_API_URL": f"{self.url}/_instagram/v1"
+            if builtin_source
+            else self.instagram.url,
             "INSTAGRAM_CLIENT_ID": CLIENT_ID,
             "INSTAGRAM_CLIENT_SECRET": CLIENT_SECRET,
             **env,
@@ -81,7 +87,8 @@ class LiveSite:
         return done.stdout
 
     def prepare(self) -> None:
-        self.instagram.start()
+        if self.instagram:
+            self.instagram.start()
         self.manage("migrate", "--noinput", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
 
@@ -177,7 +184,8 @@ class LiveSite:
     def close(self) -> None:
         """Stop daphne, the publisher and the fake API."""
         self.stop()
-        self.instagram.stop()
+        if self.instagram:
+            self.instagram.stop()
         if self.publisher is not None:
             self.publisher.stdin.close()
             self.publisher.wait(10)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SourceConfig(AppConfig):
+    name = "ingest.source"
+    label = "instagram_source"
+    verbose_name = "Instagram-compatible source"
