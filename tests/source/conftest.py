@@ -118,7 +118,3 @@ def subscribe(client, callback_server):
         return client.post(f"{API}/subscriptions/", credentials(**fields))
 
     return subscribe
-
-
-# The live site's Redis, shared with the browser tests.
-from tests.e2e.conftest import redis_url  # noqa: E402, F401
