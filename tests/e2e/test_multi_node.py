@@ -1,0 +1,174 @@
+"""Two front-end nodes on one Redis layer, fed through Service Bus by two competing relays.
+
+The production path across processes: a signed notification to either daphne
+node → fetch, store in the shared database, publish to the local Service Bus
+broker's topic → two `manage.py relay` processes on the layer's one
+subscription → the Redis channel layer → the websockets of both nodes.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from azure.servicebus.management import ServiceBusAdministrationClient
+from websockets.sync.client import connect
+
+from tests.support.live import ROOT, LiveSite
+
+TOPIC = "wazages"
+WAIT = 20  # seconds: a guard against hangs, never a measured quantity
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def shared_database(tmp_path):
+    """The nodes' one database: PostgreSQL when the suite runs on it, else one SQLite file."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'nodes.sqlite3'}"
+        return
+    name = f"{os.environ.get('TEST_DATABASE_NAME', 'test_wz')}_nodes"
+    with psycopg.connect(url, autocommit=True) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.execute(f'CREATE DATABASE "{name}"')
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def nodes(tmp_path, redis_url, servicebus_broker, shared_database):
+    """Two daphne nodes sharing the database, the Redis layer and the topic."""
+    env = {
+        "DATABASE_URL": shared_database,
+        "SERVICEBUS_CONNECTION_STRING": servicebus_broker.connection_string,
+        "SERVICEBUS_TOPIC": TOPIC,
+        "REQUESTS_CA_BUNDLE": str(servicebus_broker.ca_file),
+        # A layer of this test alone, though other suites may share the Redis server.
+        "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+        "LOG_LEVEL": "INFO",
+    }
+    sites = []
+    try:
+        for name in ("node-a", "node-b"):
+            (tmp_path / name).mkdir()
+            site = LiveSite(tmp_path / name, redis_url, **env)
+            sites.append(site)
+            site.prepare()
+            site.start()
+        yield sites
+    finally:
+        for site in sites:
+            site.close()
+
+
+class Relay:
+    """`manage.py relay` as a node runs it."""
+
+    def __init__(self, site: LiveSite, workdir: Path):
+        self.liveness = workdir / f"relay-{uuid.uuid4().hex[:8]}.alive"
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "relay", "--liveness-file", str(self.liveness)],
+            cwd=ROOT,
+            env=site.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def stop(self) -> str:
+        """SIGTERM, as a supervisor stops it; its summary line."""
+        self.process.send_signal(signal.SIGTERM)
+        out, err = self.process.communicate(timeout=WAIT)
+        assert self.process.returncode == 0, err
+        return out.strip().splitlines()[-1]
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(WAIT)
+
+
+@pytest.fixture
+def relays(nodes, tmp_path):
+    """One relay beside each node; both read the layer's subscription."""
+    started = [Relay(site, tmp_path) for site in nodes]
+    yield started
+    for relay in started:
+        relay.kill()
+
+
+def wait_for(condition, what: str):
+    deadline = time.monotonic() + WAIT
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+    return result
+
+
+def subscriptions(broker) -> dict[str, int]:
+    """The topic's subscriptions and how many messages each still holds."""
+    return {
+        s.name: len(s.active.available) + len(s.active.locks)
+        for s in broker.store.subscriptions(TOPIC)
+    }
+
+
+def stream(site: LiveSite, path: str = "/ws/cities/seattle/"):
+    return connect(f"{site.ws_url}{path}", origin=site.url, open_timeout=WAIT)
+
+
+def photos_until(client, wanted: set[str]) -> list[str]:
+    """Ids of the photo frames received until every wanted id has come."""
+    ids = []
+    while not wanted <= set(ids):
+        frame = json.loads(client.recv(timeout=WAIT))
+        if frame["type"] == "photo":
+            ids.append(frame["photo"]["id"])
+    return ids
+
+
+def test_two_nodes_on_one_redis_layer_both_deliver_each_photo_published_once(
+    nodes, relays, servicebus_broker, tmp_path
+):
+    node_a, node_b = nodes
+    for relay in relays:
+        wait_for(relay.liveness.exists, "the relays to run")
+    [layer_subscription] = wait_for(lambda: list(subscriptions(servicebus_broker)), "it")
+    assert layer_subscription.startswith("redis-")  # named after the layer, not a process
+
+    with stream(node_a) as on_a, stream(node_b) as on_b, stream(node_b, "/ws/cities/all/") as all_b:
+        first, second = node_a.post_photo("seattle"), node_b.post_photo("seattle")
+        sent = {first["id"], second["id"]}
+        for client in (on_a, on_b, all_b):
+            assert sorted(photos_until(client, sent)) == sorted(sent)
+        wait_for(lambda: subscriptions(servicebus_broker) == {layer_subscription: 0}, "settling")
+
+        # A relay stops; the other carries on alone. A cleanup on a node keeps its
+        # layer's subscription and deletes one nobody reads.
+        summaries = [relays[0].stop()]
+        with ServiceBusAdministrationClient.from_connection_string(
+            servicebus_broker.connection_string
+        ) as admin:
+            admin.create_subscription(TOPIC, "departed-node")
+        cleanup = node_a.manage("cleanup", "--max-idle", "0s")
+        assert f"{layer_subscription}" in cleanup and "keep (this node)" in cleanup
+        assert "deleted 1 of 2 subscriptions" in cleanup
+        assert list(subscriptions(servicebus_broker)) == [layer_subscription]
+
+        third = node_b.post_photo("seattle")
+        for client in (on_a, on_b, all_b):
+            assert photos_until(client, {third["id"]}) == [third["id"]]
+        wait_for(lambda: subscriptions(servicebus_broker) == {layer_subscription: 0}, "settling")
+        summaries.append(relays[1].stop())
+
+    # Each photo entered the layer once: the relays shared the work, none did it twice.
+    relayed = [int(summary.split()[2]) for summary in summaries]
+    assert sum(relayed) == 3, summaries
