@@ -32,7 +32,7 @@ test: install lint
 	. scripts/ensure-redis.sh && \
 	$(BIN)/python -m pytest && \
 	echo "--- the suite again on PostgreSQL ($(TEST_DATABASE_URL))" && \
-	DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_NAME=$(TEST_DATABASE_NAME) $(BIN)/python -m pytest -m "not browser"
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_NAME=$(TEST_DATABASE_NAME) $(BIN)/python -m pytest -m "not browser and not live"
 
 bench: install
 	. scripts/ensure-redis.sh && $(BIN)/python -m bench

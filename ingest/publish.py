@@ -3,15 +3,16 @@
 A photo is stored first with `published_at` empty; only the process whose
 insert created the row publishes it, so a media id fetched twice (two nodes,
 a retried page) reaches the pages once. `published_at` is set after the bus
-accepted the event; a photo the bus refused stays pending for
-`publish_pending`. A photo moderation blocks (its user, a word of its
-caption) is stored hidden and never published.
+accepted the event; a photo the bus refused stays pending until the outbox
+runner (`ingest.outbox`) publishes it. A photo moderation blocks (its user, a
+word of its caption) is stored hidden and never published.
 """
 
 import logging
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,19 +35,31 @@ def store_and_publish(city: City, messages: list[dict]) -> tuple[int, int]:
     return len(stored), published
 
 
-def publish_pending(limit: int = 500, older_than: float = 30.0) -> int:
+def publish_pending(limit: int = 500, older_than: float | None = None) -> int:
     """Publish stored photos the bus has not accepted yet, oldest first; how many were.
 
-    Photos stored in the last `older_than` seconds are left to the fetch that
-    stored them, which is publishing them right now.
+    Photos stored in the last `older_than` seconds (default OUTBOX_AFTER) are
+    left to the fetch that stored them, which is publishing them right now.
+    The rows stay locked until they are marked published, so nodes running
+    this at once (on PostgreSQL) never publish the same photo twice.
     """
+    with transaction.atomic():
+        pending = _pending(older_than).select_for_update(skip_locked=True, of=("self",))
+        return publish(list(pending.select_related("city").order_by("pk")[:limit]))
+
+
+def count_pending(older_than: float | None = None) -> int:
+    """Photos waiting for the outbox."""
+    return _pending(older_than).count()
+
+
+def _pending(older_than: float | None):
+    if older_than is None:
+        older_than = settings.OUTBOX_AFTER
     stored_before = timezone.now() - timedelta(seconds=older_than)
-    pending = (
-        Photo.objects.filter(published_at__isnull=True, hidden=False, stored_at__lt=stored_before)
-        .select_related("city")
-        .order_by("pk")[:limit]
+    return Photo.objects.filter(
+        published_at__isnull=True, hidden=False, stored_at__lt=stored_before
     )
-    return publish(list(pending))
 
 
 def publish(photos: list[Photo]) -> int:

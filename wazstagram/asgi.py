@@ -12,23 +12,29 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from feed.routing import websocket_urlpatterns  # noqa: E402
+from ingest.outbox import ensure_in_process_outbox  # noqa: E402
 from ingest.relay import ensure_in_process_relay  # noqa: E402
 
 
-class InProcessRelay:
-    """Starts this process's relay on the server's loop with the first connection."""
+class BackgroundTasks:
+    """Starts this process's relay and outbox on the server's loop with the first connection."""
 
-    def __init__(self, app):
+    def __init__(self, app, starters):
         self.app = app
+        self.starters = starters
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "lifespan":
-            ensure_in_process_relay()
+            for start in self.starters:
+                start()
         return await self.app(scope, receive, send)
 
 
 # Browsers send their page's Origin; only pages of ALLOWED_HOSTS may open the stream.
 websocket = AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
 application = ProtocolTypeRouter({"http": django_http, "websocket": websocket})
-if settings.RELAY_IN_PROCESS:
-    application = InProcessRelay(application)
+starters = [ensure_in_process_relay] if settings.RELAY_IN_PROCESS else []
+if settings.OUTBOX_INTERVAL > 0:
+    starters.append(ensure_in_process_outbox)
+if starters:
+    application = BackgroundTasks(application, starters)

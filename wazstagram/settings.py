@@ -156,6 +156,12 @@ RELAY_IN_PROCESS = env.bool(
     "RELAY_IN_PROCESS", default=not (SERVICEBUS_CONNECTION_STRING and REDIS_URL)
 )
 
+# The outbox: each web process publishes again, every OUTBOX_INTERVAL seconds (0: never,
+# then run `manage.py publish_pending --loop`), the photos the bus refused that have waited
+# OUTBOX_AFTER seconds (younger ones are still being published by their fetch).
+OUTBOX_INTERVAL = env.float("OUTBOX_INTERVAL", default=10.0)
+OUTBOX_AFTER = env.float("OUTBOX_AFTER", default=30.0)
+
 # Instagram (or the built-in Instagram-compatible source).
 INSTAGRAM_SOURCE_ENABLED = env.bool("INSTAGRAM_SOURCE_ENABLED", default=DEBUG)
 INSTAGRAM_API_URL = env.str("INSTAGRAM_API_URL", default=f"{PUBLIC_BASE_URL}/_instagram/v1").rstrip(

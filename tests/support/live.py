@@ -16,12 +16,14 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import requests
+from websockets.sync.client import connect
 
 from ingest.signatures import sign_sha1
 from tests.support.instagram import FakeInstagram, media_item
@@ -36,6 +38,21 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _geography(city: str) -> str:
+    """The fake API's geography id of a city."""
+    return f"9{sum(map(ord, city)):06d}"
+
+
+def photo_ids(stream, count: int, timeout: float = 30) -> list[str]:
+    """The ids of the next `count` photo frames on a live stream (other frames skipped)."""
+    ids = []
+    while len(ids) < count:
+        frame = json.loads(stream.recv(timeout=timeout))
+        if frame.get("type") == "photo":
+            ids.append(frame["photo"]["id"])
+    return ids
 
 
 class LiveSite:
@@ -131,20 +148,23 @@ class LiveSite:
         self.start()
 
     def post_photo(self, city: str = "seattle", **overrides) -> dict:
-        """Post a photo in `city` through the ingest path; the API's media item.
+        """Post a photo in `city` through the ingest path; the API's media item."""
+        item = self.add_photo(city, **overrides)
+        self.poke(city)
+        return item
 
-        The item goes to the fake API's geography of the city, then a signed
-        Realtime notification pokes the site's callback, which fetches it.
-        """
-        geography = f"9{sum(map(ord, city)):06d}"
-        item = media_item(**overrides)
-        self.instagram.add_media(geography, item)
+    def add_photo(self, city: str = "seattle", **overrides) -> dict:
+        """A new media item at the fake API's geography of `city`, not fetched yet."""
+        return self.instagram.add_media(_geography(city), media_item(**overrides))[0]
+
+    def poke(self, city: str = "seattle") -> None:
+        """A signed Realtime notification for `city`: the site fetches what is new."""
         body = json.dumps(
             [
                 {
                     "subscription_id": "1",
                     "object": "geography",
-                    "object_id": geography,
+                    "object_id": _geography(city),
                     "changed_aspect": "media",
                     "time": int(time.time()),
                 }
@@ -160,7 +180,18 @@ class LiveSite:
             timeout=10,
         )
         response.raise_for_status()
-        return item
+
+    def open_stream(self, city: str = "seattle", **options):
+        """A websocket on the city's live stream, opened as a page of this site opens it."""
+        options.setdefault("origin", self.url)
+        return connect(f"{self.ws_url}/ws/cities/{city}/", proxy=None, **options)
+
+    def photos(self) -> list[tuple[str, float | None]]:
+        """(media id, published_at) of every stored photo, in the order they were stored."""
+        with sqlite3.connect(self.workdir / "site.sqlite3", timeout=20) as database:
+            return database.execute(
+                "SELECT media_id, published_at FROM feed_photo ORDER BY id"
+            ).fetchall()
 
     def publish(self, *events: dict) -> None:
         """Store the events' photos in this site's database and relay them to its pages.

@@ -67,6 +67,13 @@ class LocalServiceBusBroker:
         """Cut every client connection, as a network failure would."""
         self._mux.drop_connections()
 
+    def go_down(self) -> None:
+        """An outage: connections are cut and refused until `come_back()`; state is kept."""
+        self._mux.set_down(True)
+
+    def come_back(self) -> None:
+        self._mux.set_down(False)
+
     def stop(self) -> None:
         self._stopping.set()
         if self._mux:

@@ -24,6 +24,7 @@ class Mux:
         self.host = host
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._down = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, name="sb-mux", daemon=True)
 
     def start(self) -> None:
@@ -42,6 +43,14 @@ class Mux:
             for sock in self._open:
                 _shut(sock)
 
+    def set_down(self, down: bool) -> None:
+        """While down, every connection is cut and new ones are closed at once."""
+        if down:
+            self._down.set()
+            self.drop_connections()
+        else:
+            self._down.clear()
+
     def _accept_loop(self) -> None:
         while True:
             try:
@@ -54,6 +63,8 @@ class Mux:
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._track(client)
         try:
+            if self._down.is_set():
+                return
             first = client.recv(1, socket.MSG_PEEK)
             if first and first[0] == TLS_HANDSHAKE:
                 with self.tls.wrap_socket(client, server_side=True) as tls_client:
