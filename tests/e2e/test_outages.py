@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ingest.bus.servicebus import ServiceBusBus
 from tests.support.live import LiveSite, photo_ids
+from tests.support.prerequisites import missing
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.live
@@ -84,7 +85,7 @@ def test_photos_stored_while_the_bus_is_down_reach_open_pages_once_it_is_back(
 @pytest.fixture(scope="module")
 def private_redis(tmp_path_factory):
     if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
+        missing("redis-server is not installed")
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server
