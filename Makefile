@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# Options of manage.py rundemo, e.g. make run RUN_ARGS="--rate 5 --burst 12".
+RUN_ARGS ?=
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 # One test database per checkout, so two checkouts can test at once.
 TEST_DATABASE_NAME ?= test_wz_$(shell basename "$(CURDIR)" | tr -c 'a-zA-Z0-9\n' '_')
@@ -19,9 +19,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Migrate, serve with daphne, subscribe against the built-in source, simulate photos; Ctrl-C stops.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/daphne -b $(HOST) -p $(PORT) wazstagram.asgi:application
+	$(BIN)/python manage.py rundemo $(RUN_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

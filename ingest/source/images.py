@@ -37,7 +37,8 @@ def render(seed: int, name: str, place: str, size: int) -> str:
     scene = rng.choices([_skyline, _bokeh, _trails, _latte, _sea], weights=[7, 2, 1, 1, 1])[0]
     body = scene(rng, place)
     label = (
-        f'<text x="28" y="{CANVAS - 26}" fill="#fff" fill-opacity="0.82" font-size="17" '
+        f'<text x="{CANVAS - 28}" y="{CANVAS - 26}" text-anchor="end" fill="#fff" '
+        'fill-opacity="0.82" font-size="17" '
         'font-family="Helvetica, Arial, sans-serif" font-weight="700" letter-spacing="3.5">'
         f"{escape(name.upper()[:40])}</text>"
     )

@@ -1,0 +1,64 @@
+"""manage.py rundemo [--rate R] [--burst N] [--cities a,b] [--bind HOST]: what `make run` runs."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from ingest.source.demo import DemoError, Server, check_configuration, public_port
+from ingest.source.simulation import NothingToSimulate, simulate
+
+from ._signals import stop_on_signals
+
+
+class Command(BaseCommand):
+    help = (
+        "The living demo: migrate, serve the site with daphne, subscribe the cities against "
+        "the built-in source and simulate photos until Ctrl-C."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rate", type=float, default=1.0, help="photos a second (1)")
+        parser.add_argument(
+            "--burst", type=int, default=8, help="photos made in each city at the start (8)"
+        )
+        parser.add_argument("--cities", default="", help="comma-separated slugs (default: all)")
+        parser.add_argument(
+            "--bind", default="127.0.0.1", help="address daphne listens on (127.0.0.1)"
+        )
+
+    def handle(self, *args, rate, burst, cities, bind, **options):
+        try:
+            check_configuration()
+        except DemoError as error:
+            raise CommandError(str(error)) from None
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("database migrated, cities seeded")
+        server = Server(bind, public_port())
+        try:
+            with stop_on_signals() as stop:
+                server.start(on_exit=stop.set)
+                server.wait_until_up(f"{settings.PUBLIC_BASE_URL}/healthz", stop)
+                if stop.is_set():
+                    return
+                call_command("subscribe", stdout=self.stdout)
+                url = f"{settings.PUBLIC_BASE_URL}/"
+                self.stdout.write(self.style.SUCCESS(f"\n  Wazstagram is live: open {url}"))
+                self.stdout.write("  Photos stream in from the built-in source; Ctrl-C stops.\n")
+                progress = simulate(
+                    rate,
+                    [slug.strip() for slug in cities.split(",") if slug.strip()],
+                    burst,
+                    stop=stop,
+                    report=lambda p: self.stdout.write(f"simulate: {p}  ({url})"),
+                )
+                crashed = server.exited()
+        except (DemoError, NothingToSimulate) as error:
+            raise CommandError(str(error)) from None
+        finally:
+            server.stop()
+        self.stdout.write(
+            f"stopped after {progress.elapsed:.0f} s: {progress.photos} photos made, "
+            f"{progress.notifications} notifications sent, {progress.errors} errors"
+        )
+        if crashed:
+            raise CommandError(f"daphne exited by itself (status {server.process.returncode})")

@@ -1,0 +1,82 @@
+"""`make run` runs `manage.py rundemo`: one command serves a living site, Ctrl-C stops it all."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.live import free_port
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def demo_env(tmp_path, port):
+    """Development settings, as on a fresh clone, with this test's own database and port."""
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "REDIS_URL": "",
+        "SERVICEBUS_CONNECTION_STRING": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    for name in ("DJANGO_SETTINGS_MODULE", "INSTAGRAM_API_URL", "INSTAGRAM_SOURCE_ENABLED"):
+        env.pop(name, None)
+    return env
+
+
+def read_lines(process, lines):
+    for line in process.stdout:
+        lines.append(line)
+
+
+def wait_for(check, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return result
+
+
+def test_rundemo_streams_photos_into_every_city_until_ctrl_c(tmp_path):
+    port = free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "manage.py", "rundemo", "--rate", "4"],
+        cwd=ROOT,
+        env=demo_env(tmp_path, port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    threading.Thread(target=read_lines, args=(demo, lines), daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        assert wait_for(lambda: any(f"open {url}" in line for line in lines)), "".join(lines)
+
+        def photos(city):
+            return requests.get(f"{url}cities/{city}/photos.json", timeout=10).json()["photos"]
+
+        for city in ("seattle", "rome", "new-york"):
+            assert wait_for(lambda city=city: len(photos(city)) >= 8), city
+        first = photos("london")[-1]["id"]
+        assert wait_for(lambda: photos("london")[-1]["id"] != first), "no new photo in London"
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(30)
+
+    output = "".join(lines)
+    assert demo.returncode == 0, output
+    assert "8 cities subscribed" in output
+    assert "stopped after" in output and " 0 errors" in output
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
