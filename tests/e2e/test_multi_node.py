@@ -51,8 +51,8 @@ def nodes(tmp_path, redis_url, servicebus_broker, shared_database):
         "SERVICEBUS_CONNECTION_STRING": servicebus_broker.connection_string,
         "SERVICEBUS_TOPIC": TOPIC,
         "REQUESTS_CA_BUNDLE": str(servicebus_broker.ca_file),
-        # A layer of this test alone, though other suites may share the Redis server.
-        "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+        # Both nodes on one layer (each LiveSite would otherwise have its own).
+        "REDIS_PREFIX": f"nodes-{uuid.uuid4().hex[:12]}",
         "LOG_LEVEL": "INFO",
     }
     sites = []

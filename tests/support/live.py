@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import requests
@@ -76,6 +77,8 @@ class LiveSite:
             "DATABASE_URL": f"sqlite:///{workdir / 'site.sqlite3'}",
             "STATIC_ROOT": str(workdir / "static"),
             "REDIS_URL": redis_url,
+            # A layer of its own: other suites may be using the same Redis server right now.
+            "REDIS_PREFIX": f"live-{uuid.uuid4().hex[:12]}",
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_HSTS_SECONDS": "0",
             "LOG_LEVEL": "WARNING",
