@@ -16,10 +16,12 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 
+from feed.models import Photo
 from feed.routing import websocket_urlpatterns
 from ingest.bus import BusError, get_bus
 from ingest.bus.servicebus import ServiceBusBus
 from ingest.events import photo_event, retract_event
+from ingest.publish import store_and_publish
 from ingest.relay_service import run_relay
 from tests.conftest import photo_message
 
@@ -124,6 +126,36 @@ def test_publish_sends_one_message_per_event_with_its_properties(servicebus):
         (f"retract:{photo['id']}", "retract", "application/json"),
     ]
     assert [m.application_properties for m in messages] == [{b"city": b"rome"}] * 2
+
+
+def published_ids(broker, count: int) -> list[str]:
+    """The photo ids of the first `count` messages of the subscription, in order."""
+    with ServiceBusClient.from_connection_string(broker.connection_string) as client:
+        with client.get_subscription_receiver(TOPIC, SUBSCRIPTION) as receiver:
+            messages = []
+            while len(messages) < count:
+                messages += receiver.receive_messages(count - len(messages), max_wait_time=WAIT)
+    return [m.message_id for m in messages]
+
+
+def test_photos_stored_together_reach_the_topic_in_one_transfer_in_order(servicebus, seattle):
+    photos = [photo_message() for _ in range(3)]
+
+    assert store_and_publish(seattle, photos) == (3, 3)
+
+    assert servicebus.store.topic(TOPIC).transfers == 1
+    assert published_ids(servicebus, 3) == [p["id"] for p in photos]
+
+
+def test_a_publish_after_the_namespace_dropped_the_connection_is_retried(servicebus, seattle):
+    first, second = photo_message(), photo_message()
+    assert store_and_publish(seattle, [first]) == (1, 1)
+
+    servicebus.drop_connections()  # the bus's sender still holds the dead connection
+
+    assert store_and_publish(seattle, [second]) == (1, 1)
+    assert published_ids(servicebus, 2) == [first["id"], second["id"]]
+    assert not Photo.objects.filter(published_at__isnull=True).exists()
 
 
 def test_a_publish_that_cannot_reach_the_topic_raises(servicebus_broker):

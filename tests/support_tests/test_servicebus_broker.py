@@ -64,9 +64,10 @@ def test_a_topic_message_reaches_every_subscription(admin, client):
             assert receiver.receive_messages(1, max_wait_time=0.5) == []
 
 
-def test_a_batch_arrives_as_separate_messages_in_order(admin, client):
+def test_a_batch_arrives_as_separate_messages_in_order(admin, client, servicebus_broker):
     admin.create_subscription(TOPIC, "one")
     send(client, *range(5))
+    assert servicebus_broker.store.topic(TOPIC).transfers == 1
     with client.get_subscription_receiver(TOPIC, "one") as receiver:
         messages = receive(receiver, 5)
         assert [json.loads(str(m)) for m in messages] == [0, 1, 2, 3, 4]

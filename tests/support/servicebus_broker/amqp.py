@@ -197,8 +197,7 @@ class BrokerHandler(Handler):
             delivery.update(Delivery.ACCEPTED)
         else:
             try:
-                for message in split_batch(encoded):
-                    self.store.publish(link.broker_path, message)
+                self.store.publish(link.broker_path, split_batch(encoded))
                 delivery.update(Delivery.ACCEPTED)
                 for receiver in list(self.senders):
                     self._pump(receiver)

@@ -71,6 +71,7 @@ class Topic:
     created_at: float = field(default_factory=time.time)
     accessed_at: float = field(default_factory=time.time)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    transfers: int = 0  # AMQP transfers received: a batch of messages is one
 
 
 class Store:
@@ -147,15 +148,17 @@ class Store:
         with self._lock:
             self._resolve(path)
 
-    def publish(self, topic_name: str, encoded: bytes) -> None:
-        """Fan one message out to every subscription of the topic."""
+    def publish(self, topic_name: str, messages: list[bytes]) -> None:
+        """Fan the messages of one transfer out to every subscription of the topic, in order."""
         with self._lock:
             topic = self._topic(topic_name)
             now = time.time()
             topic.accessed_at = now
-            for subscription in topic.subscriptions.values():
-                self._sequence += 1
-                subscription.active.put(StoredMessage(self._sequence, encoded, now))
+            topic.transfers += 1
+            for encoded in messages:
+                for subscription in topic.subscriptions.values():
+                    self._sequence += 1
+                    subscription.active.put(StoredMessage(self._sequence, encoded, now))
 
     def lock_next(self, path: str, owner: object) -> tuple[bytes, Lock] | None:
         """Lock the first available message of an entity for `owner`; None when empty."""
