@@ -328,10 +328,14 @@ async def test_a_stop_during_a_batch_finishes_and_completes_it(servicebus, setti
     assert pending(servicebus) == 3 - len(handled)
 
 
-def test_the_relay_command_stops_gracefully_and_keeps_its_liveness_file(servicebus, tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_the_relay_command_stops_gracefully_and_keeps_its_liveness_file_fresh(
+    servicebus, tmp_path, stop_signal
+):
     liveness = tmp_path / "alive"
     relay = subprocess.Popen(
-        [sys.executable, "manage.py", "relay", "--liveness-file", str(liveness)],
+        [sys.executable, "manage.py", "relay"]
+        + ["--liveness-file", str(liveness), "--liveness-interval", "0.1"],
         cwd=REPO,
         env=relay_environment(servicebus),
         stdout=subprocess.PIPE,
@@ -340,15 +344,29 @@ def test_the_relay_command_stops_gracefully_and_keeps_its_liveness_file(serviceb
     )
     try:
         wait_for(liveness.exists, "the liveness file")
+        touched = liveness.stat().st_mtime_ns
+        wait_for(lambda: liveness.stat().st_mtime_ns > touched, "the liveness file to be touched")
         get_bus().publish(photo_event(photo_message()))
         wait_for(lambda: pending(servicebus) == 0, "the relay to complete the photo")
-        relay.send_signal(signal.SIGTERM)
+        relay.send_signal(stop_signal)
         out, err = relay.communicate(timeout=WAIT)
     finally:
         relay.kill()
     assert relay.returncode == 0, err
     assert "relay stopped: 1 events in 1 batches" in out
     assert "relayed batch: 1 received, 1 delivered, 0 dead-lettered" in err
+
+
+def test_a_relay_creates_its_missing_subscription_to_vanish_once_nobody_reads_it(
+    servicebus_broker,
+):
+    bus = ServiceBusBus(servicebus_broker.connection_string, TOPIC, "new-node")
+    bus.ensure_subscription()
+    bus.ensure_subscription()  # as a second relay of the layer finds it
+    with bus.administration() as admin:
+        subscription = admin.get_subscription(TOPIC, "new-node")
+    assert subscription.auto_delete_on_idle == datetime.timedelta(hours=1)
+    assert subscription.max_delivery_count == 10
 
 
 def test_readyz_reports_whether_the_namespace_answers(servicebus, client, settings):
