@@ -6,12 +6,10 @@ broker's topic → two `manage.py relay` processes on the layer's one
 subscription → the Redis channel layer → the websockets of both nodes.
 """
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -19,9 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from azure.servicebus.management import ServiceBusAdministrationClient
-from websockets.sync.client import connect
 
-from tests.support.live import ROOT, LiveSite
+from tests.support.live import ROOT, LiveSite, photo_ids
+from tests.support.waiting import wait_for
 
 TOPIC = "wazages"
 WAIT = 20  # seconds: a guard against hangs, never a measured quantity
@@ -105,14 +103,6 @@ def relays(nodes, tmp_path):
         relay.kill()
 
 
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-    return result
-
-
 def subscriptions(broker) -> dict[str, int]:
     """The topic's subscriptions and how many messages each still holds (none before the topic)."""
     if TOPIC not in {topic.name for topic in broker.store.topics()}:
@@ -121,20 +111,6 @@ def subscriptions(broker) -> dict[str, int]:
         s.name: len(s.active.available) + len(s.active.locks)
         for s in broker.store.subscriptions(TOPIC)
     }
-
-
-def stream(site: LiveSite, path: str = "/ws/cities/seattle/"):
-    return connect(f"{site.ws_url}{path}", origin=site.url, open_timeout=WAIT)
-
-
-def photos_until(client, wanted: set[str]) -> list[str]:
-    """Ids of the photo frames received until every wanted id has come."""
-    ids = []
-    while not wanted <= set(ids):
-        frame = json.loads(client.recv(timeout=WAIT))
-        if frame["type"] == "photo":
-            ids.append(frame["photo"]["id"])
-    return ids
 
 
 def test_two_nodes_on_one_redis_layer_both_deliver_each_photo_published_once(
@@ -146,11 +122,14 @@ def test_two_nodes_on_one_redis_layer_both_deliver_each_photo_published_once(
     [layer_subscription] = wait_for(lambda: list(subscriptions(servicebus_broker)), "it")
     assert layer_subscription.startswith("redis-")  # named after the layer, not a process
 
-    with stream(node_a) as on_a, stream(node_b) as on_b, stream(node_b, "/ws/cities/all/") as all_b:
+    with (
+        node_a.open_stream("seattle", open_timeout=WAIT) as on_a,
+        node_b.open_stream("seattle", open_timeout=WAIT) as on_b,
+        node_b.open_stream("all", open_timeout=WAIT) as all_b,
+    ):
         first, second = node_a.post_photo("seattle"), node_b.post_photo("seattle")
-        sent = {first["id"], second["id"]}
         for client in (on_a, on_b, all_b):
-            assert sorted(photos_until(client, sent)) == sorted(sent)
+            assert sorted(photo_ids(client, 2, WAIT)) == sorted([first["id"], second["id"]])
         wait_for(lambda: subscriptions(servicebus_broker) == {layer_subscription: 0}, "settling")
 
         # A relay stops; the other carries on alone. A cleanup on a node keeps its
@@ -167,7 +146,7 @@ def test_two_nodes_on_one_redis_layer_both_deliver_each_photo_published_once(
 
         third = node_b.post_photo("seattle")
         for client in (on_a, on_b, all_b):
-            assert photos_until(client, {third["id"]}) == [third["id"]]
+            assert photo_ids(client, 1, WAIT) == [third["id"]]
         wait_for(lambda: subscriptions(servicebus_broker) == {layer_subscription: 0}, "settling")
         summaries.append(relays[1].stop())
 

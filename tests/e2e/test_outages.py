@@ -15,6 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ingest.bus.servicebus import ServiceBusBus
+from tests.support import waiting
 from tests.support.live import LiveSite, photo_ids
 from tests.support.prerequisites import missing
 from tests.support.redis_server import RedisServer
@@ -24,11 +25,7 @@ WAIT = 30  # seconds: a guard against hangs, never a measured quantity
 
 
 def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-    return result
+    return waiting.wait_for(condition, what, WAIT)
 
 
 @pytest.fixture

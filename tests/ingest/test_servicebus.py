@@ -24,6 +24,7 @@ from ingest.events import photo_event, retract_event
 from ingest.publish import store_and_publish
 from ingest.relay_service import run_relay
 from tests.conftest import photo_message
+from tests.support.waiting import wait_for
 
 TOPIC, SUBSCRIPTION = "wazages", "front"
 WAIT = 20  # seconds: a guard against hangs, never a measured quantity
@@ -51,13 +52,6 @@ def relay_environment(broker) -> dict:
         "REQUESTS_CA_BUNDLE": str(broker.ca_file),
         "PYTHONPATH": str(REPO),
     }
-
-
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
 
 
 def pending(broker, subscription=SUBSCRIPTION) -> int:
@@ -276,39 +270,29 @@ async def test_two_relays_on_one_subscription_never_deliver_a_photo_twice(
     await client.disconnect()
 
 
-async def test_a_failed_batch_is_abandoned_and_relayed_again(servicebus, settings):
+async def raise_in_the_handler(broker):
+    raise ConnectionError("channel layer away")
+
+
+async def drop_the_connection_before_completion(broker):
+    await asyncio.to_thread(broker.drop_connections)
+
+
+@pytest.mark.parametrize("fail_once", [raise_in_the_handler, drop_the_connection_before_completion])
+async def test_a_batch_that_failed_is_relayed_again(servicebus, settings, fail_once):
     bus = ServiceBusBus(settings.SERVICEBUS_CONNECTION_STRING, TOPIC, SUBSCRIPTION)
     photo = photo_message()
     await publish(photo_event(photo))
     attempts, stop = [], asyncio.Event()
 
-    async def flaky(events):
+    async def fail_the_first(events):
         attempts.append(events)
         if len(attempts) == 1:
-            raise ConnectionError("channel layer away")
-        stop.set()
-
-    await asyncio.wait_for(bus.consume(flaky, stop), WAIT)
-    assert attempts == [[photo_event(photo)], [photo_event(photo)]]
-    assert pending(servicebus) == 0
-
-
-async def test_a_batch_whose_connection_dropped_before_completion_is_relayed_again(
-    servicebus, settings
-):
-    bus = ServiceBusBus(settings.SERVICEBUS_CONNECTION_STRING, TOPIC, SUBSCRIPTION)
-    photo = photo_message()
-    await publish(photo_event(photo))
-    attempts, stop = [], asyncio.Event()
-
-    async def drop_the_first(events):
-        attempts.append(events)
-        if len(attempts) == 1:
-            await asyncio.to_thread(servicebus.drop_connections)  # its completion fails
+            await fail_once(servicebus)
         else:
             stop.set()
 
-    await asyncio.wait_for(bus.consume(drop_the_first, stop), WAIT)
+    await asyncio.wait_for(bus.consume(fail_the_first, stop), WAIT)
     assert attempts == [[photo_event(photo)], [photo_event(photo)]]
     assert pending(servicebus) == 0
 
