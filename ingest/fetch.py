@@ -4,10 +4,13 @@ The `min_id` cursor lives in the city's Subscription and moves only after the
 photos of a page are stored (and published, or pending in the outbox), so a
 crash or an API failure mid-way fetches the same page again rather than
 skipping it. When the API is unavailable or rate limited the fetch backs off
-and retries a few times, then gives up until the next poke.
+and retries a few times, then gives up until the next poke. A 429's wait is
+kept for the whole process (the limit is the client's, not a city's): a poke
+during it fetches once the wait is over, not before.
 """
 
 import logging
+import threading
 import time
 
 from django.conf import settings
@@ -21,6 +24,9 @@ from .models import Subscription
 from .publish import store_and_publish
 
 logger = logging.getLogger(__name__)
+
+_rate_limit_lock = threading.Lock()
+_rate_limited_until = 0.0  # time.monotonic() before which no fetch calls the API
 
 
 def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
@@ -41,16 +47,20 @@ def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
         subscription.object_id = object_ids[0]
         subscription.save(update_fields=["object_id", "updated_at"])
     for attempt in range(settings.INSTAGRAM_RETRIES + 1):
+        _wait_out_rate_limit(slug)
         try:
             stored = _fetch_pages(city, subscription)
         except ApiUnavailable as error:
             _record(subscription, error=str(error))
+            delay = _backoff(attempt, error)
+            if isinstance(error, RateLimited):
+                _rate_limited_for(delay)  # the next attempt, or the next poke's fetch, waits
             if attempt == settings.INSTAGRAM_RETRIES:
                 logger.warning("fetch for %s gave up until the next poke: %s", slug, error)
                 return 0
-            delay = _backoff(attempt, error)
             logger.warning("fetch for %s failed (%s); retry in %.1f s", slug, error, delay)
-            time.sleep(delay)
+            if not isinstance(error, RateLimited):
+                time.sleep(delay)
         except ApiError as error:
             _record(subscription, error=str(error))
             logger.error("fetch for %s refused by the API: %s", slug, error)
@@ -90,7 +100,11 @@ def _next_cursor(page: dict, media: list) -> str:
     next_min_id = page["pagination"].get("next_min_id")
     if isinstance(next_min_id, str | int) and str(next_min_id):
         return str(next_min_id)
-    ids = [str(item["id"]) for item in media if isinstance(item, dict) and item.get("id")]
+    ids = [
+        str(item["id"])
+        for item in media
+        if isinstance(item, dict) and isinstance(item.get("id"), str | int) and str(item["id"])
+    ]
     return max(ids, key=_media_order, default="")
 
 
@@ -106,6 +120,21 @@ def _backoff(attempt: int, error: ApiUnavailable) -> float:
     if isinstance(error, RateLimited) and error.retry_after is not None:
         delay = error.retry_after
     return min(delay, settings.INSTAGRAM_MAX_BACKOFF)
+
+
+def _rate_limited_for(seconds: float) -> None:
+    global _rate_limited_until
+    with _rate_limit_lock:
+        _rate_limited_until = max(_rate_limited_until, time.monotonic() + seconds)
+
+
+def _wait_out_rate_limit(slug: str) -> None:
+    """Sleep until the API's last 429 wait is over (this is a fetch worker thread)."""
+    with _rate_limit_lock:
+        wait = _rate_limited_until - time.monotonic()
+    if wait > 0:
+        logger.info("fetch for %s waits %.1f s for the API's rate limit", slug, wait)
+        time.sleep(wait)
 
 
 def _record(subscription: Subscription, error: str, fetched_at=None) -> None:

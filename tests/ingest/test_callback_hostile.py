@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from feed.models import Photo
 from ingest import fetcher
 from ingest.signatures import sign_sha1, sign_sha256
+from tests.support.instagram import media_item
 
 URL = "/ingest/instagram/seattle/"
 POKE = b'[{"subscription_id": "1", "object": "geography", "object_id": "1", "time": 1}]'
@@ -87,20 +88,62 @@ def quiet_api():
     assert fetcher.wait_idle(10)
 
 
+@pytest.fixture
+def api_with_a_photo(fake_instagram):
+    """The API has a new photo at the poked geography: any fetch would store and publish it."""
+    fake_instagram.add_media("1", media_item())
+    return fake_instagram
+
+
+def nothing_happened(api, bus_tap):
+    """No API call, no photo stored, nothing published."""
+    assert fetcher.wait_idle(10)
+    assert api.requests == []
+    assert Photo.objects.count() == 0
+    assert bus_tap.photo_ids() == []
+    return True
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "body, content_type, headers, status",
     [case[1:] for case in HOSTILE],
     ids=[case[0] for case in HOSTILE],
 )
-def test_hostile_notification_is_refused(
-    client, caplog, quiet_api, body, content_type, headers, status
+def test_hostile_notification_is_refused_and_causes_no_work(
+    client, caplog, api_with_a_photo, bus_tap, body, content_type, headers, status
 ):
     headers = signed(body) if headers is None else headers
     response = client.generic("POST", URL, body, content_type=content_type, **headers)
     assert response.status_code == status
     assert f"refused ({status})" in caplog.text
-    assert fetcher.wait_idle(10) and Photo.objects.count() == 0
+    assert nothing_happened(api_with_a_photo, bus_tap)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replayed_notification_is_harmless(client, api_with_a_photo, bus_tap):
+    for _ in range(3):
+        assert (
+            client.post(URL, POKE, content_type="application/json", **signed(POKE)).status_code
+            == 200
+        )
+        assert fetcher.wait_idle(10)
+
+    [photo] = Photo.objects.all()
+    assert bus_tap.photo_ids() == [photo.media_id]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_thousand_updates_cost_one_fetch(client, api_with_a_photo, bus_tap):
+    updates = [{"object": "geography", "object_id": str(n)} for n in range(1, 10_001)]
+    body = json.dumps(updates).encode()
+
+    response = client.post(URL, body, content_type="application/json", **signed(body))
+
+    assert response.status_code == 200
+    assert fetcher.wait_idle(10)
+    assert len(api_with_a_photo.media_requests()) == 1
+    assert Photo.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -122,17 +165,20 @@ def test_challenge_without_the_right_token_is_refused(client, caplog, query):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_unknown_city_is_404_before_anything_else(client):
-    response = client.post("/ingest/instagram/atlantis/", POKE, content_type="application/json")
+def test_unknown_city_is_404_before_anything_else(client, api_with_a_photo, bus_tap):
+    response = client.post(
+        "/ingest/instagram/atlantis/", POKE, content_type="application/json", **signed(POKE)
+    )
     assert response.status_code == 404
+    assert nothing_happened(api_with_a_photo, bus_tap)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_non_geography_updates_are_accepted_and_ignored(client, quiet_api):
-    body = json.dumps([{"object": "tag", "object_id": "cats"}, {"object": "user"}]).encode()
+def test_non_geography_updates_are_accepted_and_ignored(client, api_with_a_photo, bus_tap):
+    body = json.dumps([{"object": "tag", "object_id": "1"}, {"object": "user"}]).encode()
     response = client.post(URL, body, content_type="application/json", **signed(body))
     assert response.status_code == 200
-    assert fetcher.wait_idle(0)
+    assert nothing_happened(api_with_a_photo, bus_tap)
 
 
 JSON = st.recursive(

@@ -15,7 +15,7 @@ from feed.models import Photo
 from ingest import fetcher
 from ingest.models import Subscription
 from ingest.signatures import sign_sha1
-from tests.support.instagram import media_item, meta_error
+from tests.support.instagram import media_item, media_page, meta_error
 
 from .conftest import GEOGRAPHY, notification
 
@@ -193,12 +193,25 @@ def test_two_fetches_of_the_same_page_at_once_store_and_publish_each_photo_once(
     assert sorted(bus_tap.photo_ids()) == sorted(ids(items))
 
 
+def rate_limited(**headers):
+    return dict(status=429, body=meta_error(429, "OAuthRateLimitException", "too many"), **headers)
+
+
+# What an unavailable API can answer: each is retried, then left for the next poke.
 FAILURES = {
-    "429": dict(status=429, body=meta_error(429, "OAuthRateLimitException", "too many")),
-    "500": dict(status=500, body=b"<html>Internal Server Error</html>"),
+    "429": rate_limited(),
+    "429-retry-after": rate_limited(headers={"Retry-After": "0.2"}),
+    "429-in-meta": dict(status=200, body=meta_error(429, "OAuthRateLimitException", "slow")),
+    "500-html": dict(status=500, body=b"<html>Internal Server Error</html>"),
+    "502-empty": dict(status=502, body=b""),
     "503-meta": dict(status=503, body=meta_error(503, "ServiceUnavailable", "busy")),
+    "500-in-meta": dict(status=200, body=meta_error(500, "APIError", "oops")),
     "timeout": dict(delay=5),
+    "connection-dropped": dict(drop=True),
     "not-json": dict(status=200, body=b"<html>maintenance</html>"),
+    "truncated-json": dict(status=200, body=b'{"meta": {"code": 200}, "data": [{"id": '),
+    "json-list": dict(status=200, body=[]),
+    "no-meta": dict(status=200, body={"data": []}),
     "no-media-list": dict(status=200, body={"meta": {"code": 200}, "data": None}),
 }
 
@@ -251,19 +264,65 @@ def test_a_rate_limited_fetch_waits_for_retry_after_then_retries(
     assert stored_ids() == ids(items)
 
 
-def test_an_api_refusal_is_recorded_without_retrying_or_leaking_the_secret(
-    subscribed, fake_instagram, notify, settings
+# What the API refuses: retrying would not help, the next poke tries again.
+REFUSALS = {
+    "unknown-geography": (400, meta_error(400, "APINotFoundError", "invalid geography")),
+    "bad-client": (400, meta_error(400, "OAuthClientException", "invalid client id")),
+    "4xx-in-meta": (200, meta_error(403, "OAuthPermissionsException", "not allowed")),
+    "404-without-meta-details": (404, {"meta": {"code": 404}}),
+}
+
+
+@pytest.mark.parametrize(("status", "body"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_an_api_refusal_is_recorded_without_retrying_and_the_next_poke_tries_again(
+    subscribed, fake_instagram, notify, settings, status, body
 ):
-    fake_instagram.respond(
-        400, meta_error(400, "APINotFoundError", "invalid geography"), path="/media/recent"
-    )
+    items = fake_instagram.add_media(GEOGRAPHY, media_item())
+    fake_instagram.respond(status, body, path="/media/recent")
 
     poke_and_wait(notify)
 
     assert len(fake_instagram.media_requests()) == 1
-    last_error = Subscription.objects.get(pk=subscribed.pk).last_error
-    assert "APINotFoundError" in last_error and "invalid geography" in last_error
-    assert settings.INSTAGRAM_CLIENT_SECRET not in last_error
+    subscription = Subscription.objects.get(pk=subscribed.pk)
+    assert subscription.last_error and subscription.cursor == ""
+    assert settings.INSTAGRAM_CLIENT_SECRET not in subscription.last_error
+    assert stored_ids() == []
+
+    poke_and_wait(notify)
+
+    assert stored_ids() == ids(items)
+    assert Subscription.objects.get(pk=subscribed.pk).last_error == ""
+
+
+def test_a_rate_limit_outlasts_the_fetch_a_poke_during_it_fetches_once_it_is_over(
+    subscribed, fake_instagram, notify, settings
+):
+    settings.INSTAGRAM_RETRIES = 0
+    items = fake_instagram.add_media(GEOGRAPHY, media_item())
+    fake_instagram.respond(**rate_limited(headers={"Retry-After": "1"}), path="/media/recent")
+    poke_and_wait(notify)
+    assert stored_ids() == []
+
+    poke_and_wait(notify)
+
+    limited, later = fake_instagram.media_requests()
+    assert later.at - limited.at >= 1.0
+    assert stored_ids() == ids(items)
+
+
+def test_a_page_of_broken_items_moves_the_cursor_past_them_and_never_stops_the_worker(
+    subscribed, fake_instagram, notify
+):
+    broken = [{"id": "1700000000_1"}, {"images": None}, None, "media", {"id": {"nested": 1}}]
+    fake_instagram.respond(200, media_page(*broken), path="/media/recent")
+    poke_and_wait(notify)
+    assert stored_ids() == []
+    assert Subscription.objects.get(pk=subscribed.pk).cursor == "1700000000_1"
+
+    items = fake_instagram.add_media(GEOGRAPHY, media_item())
+    poke_and_wait(notify)
+
+    assert stored_ids() == ids(items)
 
 
 def test_ten_pokes_during_a_slow_fetch_cost_two_api_calls(subscribed, fake_instagram, notify):

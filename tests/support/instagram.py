@@ -97,6 +97,7 @@ class _Canned:
     delay: float
     hold: threading.Event | None
     path: str
+    drop: bool
 
 
 def _order(media_id: str) -> tuple:
@@ -141,16 +142,26 @@ class FakeInstagram:
         return list(items)
 
     def respond(
-        self, status=None, body=None, *, headers=None, delay=0.0, hold=None, times=1, path=""
+        self,
+        status=None,
+        body=None,
+        *,
+        headers=None,
+        delay=0.0,
+        hold=None,
+        times=1,
+        path="",
+        drop=False,
     ):
         """The next `times` requests whose path contains `path` get this answer.
 
         It comes after `delay` seconds, or once the `hold` event is set; without
-        `status` and `body` it is the normal answer, only late.
+        `status` and `body` it is the normal answer, only late. `drop` closes
+        the connection without any answer.
         """
+        canned = _Canned(status, body, headers or {}, delay, hold, path, drop)
         with self._lock:
-            for _ in range(times):
-                self._canned.append(_Canned(status, body, headers or {}, delay, hold, path))
+            self._canned.extend([canned] * times)
 
     def media_requests(self) -> list[ApiRequest]:
         with self._lock:
@@ -177,6 +188,9 @@ class FakeInstagram:
             while canned.hold and not canned.hold.wait(0.05) and not self._stopping.is_set():
                 pass
             headers = canned.headers
+            if canned.drop:
+                handler.close_connection = True
+                return
         if canned and (canned.status, canned.body) != (None, None):
             status, body = canned.status or 200, canned.body
         else:
