@@ -1,7 +1,8 @@
 """Outages of the services a web node depends on, with the project running in daphne.
 
 A Service Bus outage delays photos (the outbox publishes them once the bus is
-back); a Redis restart costs open pages a reconnect, never a photo.
+back); a Redis restart must cost open pages a reconnect, never a photo (the
+test of it shows a known gap, see its xfail reason).
 """
 
 import json
@@ -138,13 +139,19 @@ class ResumingPage:
 
 @pytest.fixture
 def pages(redis_site):
-    """Four pages of Seattle on the Redis site."""
-    pages = [ResumingPage(redis_site) for _ in range(4)]
+    """Four pages on the Redis site: two of Seattle, two of all cities (two groups)."""
+    pages = [ResumingPage(redis_site, city) for city in ["seattle", "all"] * 2]
     yield pages
     for page in pages:
         page.close()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known gap: channels_redis hands a lost connection to one receiver only; the "
+    "other connections of the process stay open, out of their lost groups, and miss photos",
+)
 def test_a_redis_restart_under_load_costs_open_pages_a_reconnect_never_a_photo(
     redis_site, private_redis, pages
 ):
@@ -161,13 +168,22 @@ def test_a_redis_restart_under_load_costs_open_pages_a_reconnect_never_a_photo(
     poster.start()
     try:
         wait_for(lambda: len(posted) >= 5, "photos before the restart")
-        private_redis.restart()
+        # Every key gone and every connection cut at once, without downtime: the hard case,
+        # where no receiver fails a second time while Redis is still away.
+        private_redis.flash_restart()
         restarted_at = len(posted)
         wait_for(lambda: len(posted) >= restarted_at + 10, "photos after the restart")
     finally:
         stop.set()
         poster.join(WAIT)
-    wait_for(lambda: all(set(posted) <= set(page.ids) for page in pages), "every page to catch up")
+
+    def missed():
+        return {page.city: sorted(set(posted) - set(page.ids)) for page in pages}
+
+    try:
+        wait_for(lambda: not any(missed().values()), "every page to catch up")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; missed per page: {missed()}") from None
 
     # Back to normal: the next photo arrives live, without another reconnect.
     connections = [page.connections for page in pages]
