@@ -86,11 +86,14 @@ def simulate(
     made, next_report = 0, every
     while not stop.is_set():
         elapsed = time.monotonic() - started
-        if duration is not None and elapsed >= duration:
-            break
+        if duration is not None:
+            elapsed = min(elapsed, duration)
+        # Photos owed so far; several when the loop fell behind, then one notification per city.
         if (due := int(elapsed * rate) - made) > 0:
             post(Counter(next(turns) for _ in range(due)))
             made += due
+        if duration is not None and elapsed >= duration:
+            break
         if report and elapsed >= next_report:
             progress.elapsed = elapsed
             report(progress)

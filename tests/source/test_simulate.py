@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -56,15 +57,27 @@ def test_cities_limits_the_simulation_to_those_cities(subscribe, callback_server
     assert [n.path for n in callback_server.of("POST")] == ["/london/"]
 
 
-def test_the_rate_makes_photos_one_notification_each(subscribe, callback_server):
-    subscribe(), subscribe(**LONDON)
+def test_the_rate_makes_photos_across_the_cities_and_announces_them(
+    subscribe, callback_server, client
+):
+    geographies = [subscribe().json()["data"]["object_id"]]
+    geographies.append(subscribe(**LONDON).json()["data"]["object_id"])
 
-    out = simulate("--rate", "50", "--duration", "0.3")
+    out = simulate("--rate", "40", "--duration", "0.5")
 
+    made = int(re.search(r"(\d+) photos made", out)[1])
     notified = callback_server.of("POST")
-    assert notified, out
-    assert f"{len(notified)} photos made, {len(notified)} notifications sent, 0 errors" in out
-    assert {n.path for n in notified} <= {"/seattle/", "/london/"}
+    assert made == 20, out  # every photo owed over the duration, however late the loop ran
+    assert f"{len(notified)} notifications sent, 0 errors" in out
+    assert {n.path for n in notified} == {"/seattle/", "/london/"}
+    listed = [
+        client.get(
+            f"{API}/geographies/{geography}/media/recent",
+            {"client_id": credentials()["client_id"], "count": 100},
+        ).json()["data"]
+        for geography in geographies
+    ]
+    assert sorted(len(media) for media in listed) == [10, 10]  # round-robin
 
 
 def test_failed_notifications_are_counted_and_fail_the_command(subscribe, callback_server):
