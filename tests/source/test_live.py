@@ -7,13 +7,13 @@ reach the database and an open websocket.
 
 import json
 import sqlite3
-import time
 
 import pytest
 import requests
 from websockets.sync.client import connect
 
 from tests.support.live import LiveSite
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
@@ -38,13 +38,6 @@ def stored(site, city):
         return {row[0] for row in rows}
 
 
-def wait_for(check, seconds=20):
-    deadline = time.monotonic() + seconds
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return result
-
-
 def subscription_rows(site):
     lines = site.manage("subscribe", "--list").splitlines()
     return {line.split()[1]: line.split()[0] for line in lines[1:-1]}
@@ -66,7 +59,7 @@ def test_subscribe_then_simulate_brings_photos_to_the_database_and_the_websocket
 
     assert "6 photos made, 2 notifications sent, 0 errors" in out
     assert {photo["id"] for photo in photos} == stored(site, "seattle")
-    assert wait_for(lambda: len(stored(site, "london")) == 3)
+    wait_for(lambda: len(stored(site, "london")) == 3, "London's 3 photos in the database")
     for photo in photos:
         assert photo["city"] == "seattle"
         assert photo["image"]["url"].startswith(f"{site.url}/_instagram/images/seattle/")

@@ -6,13 +6,13 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.support.live import free_port
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -40,13 +40,6 @@ def read_lines(process, lines):
         lines.append(line)
 
 
-def wait_for(check, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return result
-
-
 def test_rundemo_streams_photos_into_every_city_until_ctrl_c(tmp_path):
     port = free_port()
     demo = subprocess.Popen(
@@ -61,18 +54,19 @@ def test_rundemo_streams_photos_into_every_city_until_ctrl_c(tmp_path):
     threading.Thread(target=read_lines, args=(demo, lines), daemon=True).start()
     try:
         url = f"http://127.0.0.1:{port}/"
-        assert wait_for(lambda: any(f"open {url}" in line for line in lines)), "".join(lines)
+        wait_for(lambda: any(f"open {url}" in line for line in lines), "the address", 60)
 
         def photos(city):
             return requests.get(f"{url}cities/{city}/photos.json", timeout=10).json()["photos"]
 
         for city in ("seattle", "rome", "new-york"):
-            assert wait_for(lambda city=city: len(photos(city)) >= 8), city
+            wait_for(lambda city=city: len(photos(city)) >= 8, f"8 photos in {city}", 60)
         first = photos("london")[-1]["id"]
-        assert wait_for(lambda: photos("london")[-1]["id"] != first), "no new photo in London"
+        wait_for(lambda: photos("london")[-1]["id"] != first, "a new photo in London", 60)
     finally:
         demo.send_signal(signal.SIGINT)
         demo.wait(30)
+        print("".join(lines))  # shown when the test fails
 
     output = "".join(lines)
     assert demo.returncode == 0, output
