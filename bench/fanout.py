@@ -27,12 +27,13 @@ def add_arguments(parser):
     parser.add_argument("--client-processes", type=int, default=1, help="per server")
     parser.add_argument("--server", choices=sorted(servers.SERVER_COMMANDS), default="uvicorn")
     parser.add_argument("--redis-url", default="", help="use the Redis channel layer at this URL")
+    parser.add_argument("--redis-layer", choices=["core", "pubsub"], default="core")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per round at most")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the project server into FILE")
 
 
 def run(args) -> str:
-    layer = "redis" if args.redis_url else "in-memory"
+    layer = f"redis {args.redis_layer}" if args.redis_url else "in-memory"
     print(
         f"fan-out: {args.clients} clients on one city, {args.photos} photos x {args.rounds} "
         f"rounds, server {args.server}, layer {layer}, {args.client_processes} client "
@@ -40,10 +41,10 @@ def run(args) -> str:
         flush=True,
     )
     with contextlib.ExitStack() as stack:
-        profile = {"BENCH_PROFILE": os.path.abspath(args.profile)} if args.profile else {}
-        ours = stack.enter_context(
-            servers.project(args.server, redis_url=args.redis_url, **profile)
-        )
+        env = {"REDIS_CHANNEL_LAYER": args.redis_layer}
+        if args.profile:
+            env["BENCH_PROFILE"] = os.path.abspath(args.profile)
+        ours = stack.enter_context(servers.project(args.server, redis_url=args.redis_url, **env))
         base = stack.enter_context(servers.baseline())
         sides = [
             ("wazstagram", ours, _clients(stack, ours, f"/ws/cities/{CITY}/", args), []),

@@ -6,12 +6,16 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from .frames import RETRACT, photo_frame
+from .frames import photo_frame
 from .groups import city_group
 from .history import city_is_live, latest_messages
+from .hub import current_hub
 from .recent import RecentIds
 
 CLOSE_UNKNOWN_CITY = 4404
+# Live frames may have been lost: the page reconnects and resumes (like 1012 "service
+# restart", which servers may not send).
+CLOSE_RECONNECT = 4012
 MAX_PHOTO_ID = 64
 # A page back from a long absence gets at most this many missed photos (the latest).
 MAX_RESUME = 100
@@ -59,23 +63,25 @@ class CityConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=photo_frame(message))
 
     # Delivery: how frames reach this connection. Swappable without touching the rest.
+    # The process's hub listens to the channel layer once per group and feeds this
+    # connection's outbox; the connection itself needs no layer channel.
+    channel_layer_alias = None
 
     async def join_stream(self):
         self.group = city_group(self.slug)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.hub = current_hub()
+        self.outbox = await self.hub.join(
+            self.group, self.send_frame, self.reconnect, self.sent, name=self.scope["path"]
+        )
         self.joined = True
 
     async def leave_stream(self):
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.hub.leave(self.group, self.outbox)
         self.joined = False
 
-    async def feed_frame(self, event):
-        """A `feed.frame` channel-layer event: a frame serialized once by the relay."""
-        await self.deliver_frame(event["kind"], event["id"], event["frame"])
-
-    async def deliver_frame(self, kind: str, photo_id: str, frame: str):
-        if kind == RETRACT:
-            self.sent.discard(photo_id)
-        elif not self.sent.add(photo_id):
-            return
+    async def send_frame(self, frame: str):
+        """One live frame, serialized once by the relay and forwarded as it is."""
         await self.send(text_data=frame)
+
+    async def reconnect(self):
+        await self.close(code=CLOSE_RECONNECT)

@@ -124,7 +124,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Nodes with the same REDIS_URL and REDIS_PREFIX share one layer.
 REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_PREFIX = env.str("REDIS_PREFIX", default="asgi")
-if REDIS_URL:
+# Which channels_redis layer: "core" (the default: a Redis restart shows as an error, so open
+# pages resume) or "pubsub" (as fast with the hub; see README, Performance).
+REDIS_CHANNEL_LAYER = env.str("REDIS_CHANNEL_LAYER", default="core")
+if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -191,6 +201,8 @@ INGEST_RATE_BURST = env.int("INGEST_RATE_BURST", default=500)
 
 # How many photos a fresh visitor gets at once.
 FEED_HISTORY_SIZE = env.int("FEED_HISTORY_SIZE", default=24)
+# Live frames waiting for one slow websocket before its oldest are dropped (and counted).
+FEED_CLIENT_QUEUE = env.int("FEED_CLIENT_QUEUE", default=1000)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

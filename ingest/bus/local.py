@@ -4,11 +4,13 @@ import asyncio
 import logging
 import threading
 
+from ..events import InvalidEvent
 from .base import BatchHandler, Bus
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 100
+RETRY_FIRST, RETRY_MAX = 0.1, 2.0
 
 
 class LocalBus(Bus):
@@ -47,10 +49,7 @@ class LocalBus(Bus):
                 batch = [getting.result()]
                 while len(batch) < MAX_BATCH and not queue.empty():
                     batch.append(queue.get_nowait())
-                try:
-                    await handle_batch(batch)
-                except Exception:
-                    logger.exception("relay failed for %d in-process events", len(batch))
+                await _handle_until_taken(handle_batch, batch, stop)
         finally:
             stopping.cancel()
             self._forget(queue)
@@ -58,3 +57,31 @@ class LocalBus(Bus):
     def _forget(self, queue: asyncio.Queue) -> None:
         with self._lock:
             self._queues = [entry for entry in self._queues if entry[1] is not queue]
+
+
+async def _handle_until_taken(handle_batch: BatchHandler, batch: list, stop: asyncio.Event) -> None:
+    """Relay a batch, again and again while the channel layer is away (Redis restarting).
+
+    Dropping it would lose its photos for the open pages: they were stored and
+    published, so nothing else sends them. Pages drop what a retry repeats.
+    """
+    delay = RETRY_FIRST
+    while True:
+        try:
+            await handle_batch(batch)
+            return
+        except InvalidEvent:
+            logger.exception("relay dropped %d in-process events: one is invalid", len(batch))
+            return
+        except Exception:
+            if stop.is_set():
+                logger.exception("relay failed for %d in-process events", len(batch))
+                return
+            logger.warning(
+                "relay failed for %d in-process events; again in %.1f s",
+                len(batch),
+                delay,
+                exc_info=delay == RETRY_FIRST,
+            )
+        await asyncio.sleep(delay)
+        delay = min(2 * delay, RETRY_MAX)

@@ -1,0 +1,201 @@
+"""The process's hub: one channel-layer subscription per group, fanned out to local connections.
+
+Putting every websocket in the group makes a photo for a city with a thousand
+open pages a thousand layer messages, each decoded and dispatched by its own
+consumer. Instead, per process (per event loop), the hub joins each group that
+has local pages once, with a channel of its own, and hands every frame — text
+serialized once by the relay — to the outbox of each local page. A burst of
+frames goes out together (BATCH_IDLE, BATCH_MAX): it costs each connection one
+wake-up, not one per photo (measured: about half the CPU per frame sent).
+
+The subscription outlives layer trouble. When receiving fails (Redis
+restarted: its groups, and any photo relayed meanwhile, are gone) the hub asks
+the group's pages to reconnect (close code 4012), so that they resume from the
+database and miss nothing, and joins the group again as soon as it can. Every
+REFRESH seconds each group is joined again anyway (the layer's group expiry).
+"""
+
+import asyncio
+import logging
+import weakref
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from .frames import FRAME_EVENT
+from .outbox import Item, Outbox
+from .recent import RecentIds
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "feed.hub"
+REFRESH = 30.0
+RETRY_FIRST, RETRY_MAX = 0.1, 1.0
+# Frames are handed to the connections once none came for BATCH_IDLE seconds, or
+# BATCH_MAX seconds after the first of them: a burst goes out together.
+BATCH_IDLE, BATCH_MAX = 0.002, 0.02
+
+_hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def current_hub() -> "Hub":
+    """The hub of the running event loop and the default channel layer."""
+    layer = get_channel_layer()
+    hubs = _hubs.setdefault(asyncio.get_running_loop(), {})
+    if layer not in hubs:
+        hubs[layer] = Hub(layer)
+    return hubs[layer]
+
+
+class Subscription:
+    """One group as this process listens to it: a layer channel, its reader, the local outboxes."""
+
+    def __init__(self, group: str, channel: str):
+        self.group = group
+        self.channel = channel
+        self.outboxes: set[Outbox] = set()
+        self.reader: asyncio.Task | None = None
+        self.healthy = True  # in the layer's group, as far as this process knows
+        self._pending: list[Item] = []
+        self._flush: asyncio.TimerHandle | None = None
+        self._first = 0.0
+
+    def dispatch(self, message: dict) -> int:
+        """Take a layer event; frames go out together once the burst it belongs to is in."""
+        if message.get("type") != FRAME_EVENT:
+            logger.debug("group %s: ignored a %r message", self.group, message.get("type"))
+            return 0
+        self._pending.append((message["kind"], message["id"], message["frame"]))
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._flush is None:
+            self._first = now
+        else:
+            self._flush.cancel()
+        self._flush = loop.call_at(min(now + BATCH_IDLE, self._first + BATCH_MAX), self.flush)
+        return 1
+
+    def flush(self) -> None:
+        items, self._pending, self._flush = self._pending, [], None
+        for outbox in self.outboxes:
+            outbox.offer(items)
+
+    def interrupt(self) -> None:
+        """Frames may have been lost: the pages reconnect and resume from the database."""
+        for outbox in self.outboxes:
+            outbox.interrupt()
+
+    def close(self) -> None:
+        self.reader.cancel()
+        if self._flush is not None:
+            self._flush.cancel()
+
+
+class Hub:
+    """The groups this process's connections listen to, and counts of what went through."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.subscriptions: dict[str, Subscription] = {}
+        self.frames = 0  # layer events received
+        self.dropped = 0  # frames dropped for slow connections
+        self._lock = asyncio.Lock()
+        self._refresher: asyncio.Task | None = None
+
+    async def join(self, group: str, send, reconnect, sent: RecentIds, name: str) -> Outbox:
+        """A connection's outbox, receiving every frame sent to `group` from now on.
+
+        `send(frame)` sends a frame; `reconnect()` closes the connection so that
+        the page comes back and resumes. Raises when the layer cannot be reached.
+        """
+        outbox = Outbox(send, reconnect, sent, settings.FEED_CLIENT_QUEUE, name, self._count_drop)
+        async with self._lock:
+            subscription = self.subscriptions.get(group)
+            if subscription is None:
+                subscription = await self._subscribe(group)
+            elif not subscription.healthy:
+                await self.layer.group_add(group, subscription.channel)
+                subscription.healthy = True
+            subscription.outboxes.add(outbox)
+        return outbox
+
+    async def leave(self, group: str, outbox: Outbox) -> None:
+        outbox.close()
+        async with self._lock:
+            subscription = self.subscriptions.get(group)
+            if subscription is None:
+                return
+            subscription.outboxes.discard(outbox)
+            if not subscription.outboxes:
+                await self._unsubscribe(subscription)
+
+    def stats(self) -> dict:
+        return {
+            "groups": len(self.subscriptions),
+            "connections": sum(len(s.outboxes) for s in self.subscriptions.values()),
+            "frames": self.frames,
+            "dropped": self.dropped,
+        }
+
+    def _count_drop(self) -> None:
+        self.dropped += 1
+
+    async def _subscribe(self, group: str) -> Subscription:
+        subscription = Subscription(group, await self.layer.new_channel(CHANNEL_PREFIX))
+        await self.layer.group_add(group, subscription.channel)
+        self.subscriptions[group] = subscription
+        subscription.reader = asyncio.get_running_loop().create_task(self._read(subscription))
+        if self._refresher is None:
+            self._refresher = asyncio.get_running_loop().create_task(self._refresh())
+        logger.debug("joined group %s as %s", group, subscription.channel)
+        return subscription
+
+    async def _unsubscribe(self, subscription: Subscription) -> None:
+        del self.subscriptions[subscription.group]
+        subscription.close()
+        if not self.subscriptions and self._refresher is not None:
+            self._refresher.cancel()
+            self._refresher = None
+        try:
+            await self.layer.group_discard(subscription.group, subscription.channel)
+        except Exception as error:  # its messages find no reader; the layer expires it
+            logger.warning("could not leave group %s: %r", subscription.group, error)
+
+    async def _read(self, subscription: Subscription) -> None:
+        delay = RETRY_FIRST
+        while True:
+            try:
+                message = await self.layer.receive(subscription.channel)
+            except Exception as error:
+                if subscription.healthy:
+                    subscription.healthy = False
+                    logger.warning(
+                        "group %s: channel layer receive failed (%r); %d pages asked to reconnect",
+                        subscription.group,
+                        error,
+                        len(subscription.outboxes),
+                    )
+                    subscription.interrupt()
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, RETRY_MAX)
+                if not subscription.healthy and await self._add(subscription):
+                    subscription.healthy = True
+                    logger.warning("group %s: joined again", subscription.group)
+                continue
+            delay = RETRY_FIRST
+            self.frames += subscription.dispatch(message)
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH)
+            async with self._lock:
+                for subscription in self.subscriptions.values():
+                    await self._add(subscription)
+
+    async def _add(self, subscription: Subscription) -> bool:
+        try:
+            await self.layer.group_add(subscription.group, subscription.channel)
+        except Exception as error:
+            logger.debug("group %s: join failed (%r)", subscription.group, error)
+            return False
+        return True

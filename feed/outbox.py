@@ -1,0 +1,103 @@
+"""One connection's live frames on their way out: bounded, so a slow page holds back no one else.
+
+The hub only appends to an outbox (never waits on a socket); the outbox's own
+writer task sends its frames in order. A page that does not keep up fills its
+queue, and then its oldest frames are dropped — counted and logged — instead of
+the process buffering without end or the other pages waiting for it.
+"""
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from .frames import PHOTO, RETRACT
+from .recent import RecentIds
+
+logger = logging.getLogger(__name__)
+
+# (kind, photo id, frame text): one tuple per layer event, shared by every outbox.
+Item = tuple[str, str, str]
+
+
+class Outbox:
+    """Frames for one connection, sent one after the other by a writer task while any wait.
+
+    `sent` remembers the photos this connection has been given (history included),
+    so a photo is queued once; a retract makes its photo sendable again.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        reconnect: Callable[[], Awaitable[None]],
+        sent: RecentIds,
+        limit: int,
+        name: str,
+        on_drop: Callable[[], None],
+    ):
+        self._send = send
+        self._reconnect = reconnect
+        self._sent = sent
+        self._limit = limit
+        self._name = name
+        self._on_drop = on_drop
+        self._queue: deque[Item] = deque()
+        self._writer: asyncio.Task | None = None
+        self.dropped = 0
+
+    def offer(self, items: list[Item]) -> None:
+        for item in items:
+            kind, photo_id, _ = item
+            if kind == RETRACT:
+                self._sent.discard(photo_id)
+            elif not self._sent.add(photo_id):
+                continue
+            if len(self._queue) >= self._limit:
+                self._drop_oldest()
+            self._queue.append(item)
+        if self._writer is None and self._queue:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    def interrupt(self) -> None:
+        """Live frames may have been lost: have the page reconnect and resume."""
+        self._queue.clear()
+        asyncio.get_running_loop().create_task(self._ask_to_reconnect())
+
+    def close(self) -> None:
+        """The connection is gone: stop writing, say what it missed."""
+        if self._writer is not None:
+            self._writer.cancel()
+        self._queue.clear()
+        if self.dropped:
+            logger.warning("slow connection %s closed; %d frames dropped", self._name, self.dropped)
+
+    def _drop_oldest(self) -> None:
+        kind, photo_id, _ = self._queue.popleft()
+        if kind == PHOTO:
+            # Never sent: a resume from this page may ask for it again.
+            self._sent.discard(photo_id)
+        self.dropped += 1
+        self._on_drop()
+        if self.dropped == 1:
+            logger.warning(
+                "slow connection %s: %d frames waiting, dropping the oldest",
+                self._name,
+                self._limit,
+            )
+
+    async def _ask_to_reconnect(self) -> None:
+        try:
+            await self._reconnect()
+        except Exception as error:  # already gone
+            logger.debug("connection %s: close failed (%r)", self._name, error)
+
+    async def _write(self) -> None:
+        try:
+            while self._queue:
+                await self._send(self._queue.popleft()[2])
+        except Exception as error:  # the socket is gone; the disconnect closes this outbox
+            logger.debug("connection %s: send failed (%r)", self._name, error)
+            self._queue.clear()
+        finally:
+            self._writer = None

@@ -1,0 +1,114 @@
+"""Live delivery to many pages: each gets each photo once; a stalled page holds no one up."""
+
+import asyncio
+import json
+import logging
+
+import pytest
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from ingest.events import photo_event, retract_event
+from ingest.relay import deliver
+from tests.conftest import photo_message
+from wazstagram.asgi import websocket as websocket_app
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADERS = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+
+
+@pytest.fixture
+async def connect():
+    """Open streams like pages of this site: await connect("seattle", app=...)."""
+    opened = []
+
+    async def connect_(slug, app=websocket_app):
+        communicator = WebsocketCommunicator(app, f"/ws/cities/{slug}/", headers=HEADERS)
+        opened.append(communicator)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        return communicator
+
+    yield connect_
+    for communicator in opened:
+        await communicator.disconnect()
+    await get_channel_layer().flush()
+
+
+def stalled_server(app):
+    """`app` behind a server whose socket stops draining at the first live frame (until `go`)."""
+    go = asyncio.Event()
+
+    async def served(scope, receive, send):
+        async def send_until_stalled(message):
+            if message["type"] == "websocket.send":
+                await go.wait()
+            await send(message)
+
+        await app(scope, receive, send_until_stalled)
+
+    return served, go
+
+
+async def photo_ids(communicator, count):
+    frames = [json.loads(await communicator.receive_from(timeout=5)) for _ in range(count)]
+    return [frame["photo"]["id"] for frame in frames]
+
+
+async def test_many_pages_of_one_city_each_get_each_photo_once(connect):
+    seattle = [await connect("seattle") for _ in range(40)]
+    everything = [await connect("all") for _ in range(3)]
+    london = await connect("london")
+    messages = [photo_message("seattle") for _ in range(6)]
+
+    await deliver([photo_event(message) for message in messages[:4]])
+    await deliver([photo_event(message) for message in messages[2:]])  # a redelivery overlaps
+
+    expected = [message["id"] for message in messages]
+    for page in seattle + everything:
+        assert await photo_ids(page, 6) == expected
+    quiet = [page.receive_nothing() for page in seattle + everything + [london]]
+    assert all(await asyncio.gather(*quiet))
+
+
+async def test_a_retract_reaches_every_page_and_the_photo_may_come_back(connect):
+    pages = [await connect("seattle") for _ in range(10)]
+    message = photo_message("seattle")
+    await deliver([photo_event(message)])
+    for page in pages:
+        assert await photo_ids(page, 1) == [message["id"]]
+
+    await deliver([retract_event(message["id"], "seattle"), photo_event(message)])
+
+    for page in pages:
+        assert json.loads(await page.receive_from(timeout=5)) == {
+            "type": "retract",
+            "id": message["id"],
+        }
+        assert await photo_ids(page, 1) == [message["id"]]
+
+
+async def test_a_stalled_page_loses_its_oldest_frames_and_stalls_no_one(connect, settings, caplog):
+    settings.FEED_CLIENT_QUEUE = 5
+    app, go = stalled_server(websocket_app)
+    stalled = await connect("seattle", app=app)
+    healthy = [await connect("seattle") for _ in range(5)]
+    messages = [photo_message("seattle") for _ in range(20)]
+
+    with caplog.at_level(logging.WARNING, logger="feed"):
+        for burst in range(0, 20, 4):
+            await deliver([photo_event(message) for message in messages[burst : burst + 4]])
+            for page in healthy:
+                assert await photo_ids(page, 4) == [m["id"] for m in messages[burst : burst + 4]]
+
+        go.set()
+        received = []
+        while not await stalled.receive_nothing(timeout=0.2):
+            received += await photo_ids(stalled, 1)
+        await stalled.disconnect()
+
+    assert len(received) < 20
+    assert received[-5:] == [message["id"] for message in messages[-5:]]
+    dropped = 20 - len(received)
+    assert f"/ws/cities/seattle/ closed; {dropped} frames dropped" in caplog.text
