@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from . import fanout
+from . import capacity, endtoend, fanout, ingest
 
-BENCHMARKS = {"fanout": fanout}
+BENCHMARKS = {"fanout": fanout, "ingest": ingest, "endtoend": endtoend, "capacity": capacity}
 
 
 def main(argv=None) -> int:

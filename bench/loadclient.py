@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-_PUBLISHED_AT = re.compile(r'"published_at":([0-9.eE+-]+)')
+# Where a frame says when its photo left: ingest's publish time, by default.
+PUBLISHED_AT = r'"published_at":([0-9.eE+-]+)'
 CONNECT_CONCURRENCY = 64
 
 
@@ -59,7 +60,9 @@ def raise_open_files_limit(wanted: int) -> None:
 class LoadClient:
     """Connections held open by worker processes; `round()` measures one burst of photos."""
 
-    def __init__(self, url: str, origin: str, clients: int, processes: int = 1):
+    def __init__(
+        self, url: str, origin: str, clients: int, processes: int = 1, stamp: str = PUBLISHED_AT
+    ):
         self.clients = clients
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
         context = multiprocessing.get_context("spawn")
@@ -67,7 +70,9 @@ class LoadClient:
         self._workers = []
         for share in shares:
             parent, child = context.Pipe()
-            worker = context.Process(target=_worker, args=(child, url, origin, share), daemon=True)
+            worker = context.Process(
+                target=_worker, args=(child, url, origin, share, stamp), daemon=True
+            )
             worker.start()
             self._pipes.append(parent)
             self._workers.append(worker)
@@ -122,14 +127,15 @@ class LoadClient:
         return answers
 
 
-def _worker(pipe, url, origin, clients):
+def _worker(pipe, url, origin, clients, stamp):
     raise_open_files_limit(clients + 256)
-    asyncio.run(_Worker(pipe, url, origin, clients).run())
+    asyncio.run(_Worker(pipe, url, origin, clients, stamp).run())
 
 
 class _Worker:
-    def __init__(self, pipe, url, origin, clients):
+    def __init__(self, pipe, url, origin, clients, stamp):
         self.pipe, self.url, self.origin, self.clients = pipe, url, origin, clients
+        self.stamp = re.compile(stamp)
         self.counts = [0] * clients
         self.latencies = array.array("d")
         self.since = float("inf")
@@ -185,7 +191,7 @@ class _Worker:
         try:
             async for frame in connection:
                 now = time.time()
-                match = _PUBLISHED_AT.search(frame)
+                match = self.stamp.search(frame)
                 if match is None:
                     continue
                 published_at = float(match.group(1))

@@ -8,6 +8,8 @@ import time
 PUBLISH_PATH = "/_bench/publish"
 # `GET PROFILE_PATH`: the project server writes its profile (when run with BENCH_PROFILE).
 PROFILE_PATH = "/_bench/profile"
+# `POST PLAIN_PATH`: a plain Django view answering 200 (the ingest benchmark's baseline).
+PLAIN_PATH = "/_bench/plain/"
 
 _numbers = itertools.count(1)
 # Distinct ids across the processes and runs of one benchmark.

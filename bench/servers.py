@@ -24,6 +24,7 @@ class Server:
 
     process: subprocess.Popen
     port: int
+    env: dict
 
     @property
     def base_url(self) -> str:
@@ -103,7 +104,7 @@ def _serving(command: list[str], env: dict, ready_path: str):
     sock = _listening_socket()
     command = [part.replace("{fd}", str(sock.fileno())) for part in command]
     process = subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(sock.fileno(),))
-    server = Server(process, sock.getsockname()[1])
+    server = Server(process, sock.getsockname()[1], env)
     sock.close()
     try:
         _wait_ready(server, ready_path)
