@@ -167,23 +167,36 @@ class Hub:
             try:
                 message = await self.layer.receive(subscription.channel)
             except Exception as error:
-                if subscription.healthy:
-                    subscription.healthy = False
-                    logger.warning(
-                        "group %s: channel layer receive failed (%r); %d pages asked to reconnect",
-                        subscription.group,
-                        error,
-                        len(subscription.outboxes),
-                    )
-                    subscription.interrupt()
+                self._lost(error)
                 await asyncio.sleep(delay)
                 delay = min(2 * delay, RETRY_MAX)
-                if not subscription.healthy and await self._add(subscription):
-                    subscription.healthy = True
-                    logger.warning("group %s: joined again", subscription.group)
+                await self._rejoin()
                 continue
             delay = RETRY_FIRST
             self.frames += subscription.dispatch(message)
+
+    def _lost(self, error: Exception) -> None:
+        """A receive failed: every group of this process may be gone (one Redis, one failure).
+
+        The layer reports a lost connection to one receiver only, so all groups'
+        pages are asked to reconnect, not just those of the group that noticed.
+        """
+        lost = [s for s in self.subscriptions.values() if s.healthy]
+        if lost:
+            logger.warning(
+                "channel layer receive failed (%r); %d pages asked to reconnect",
+                error,
+                sum(len(s.outboxes) for s in lost),
+            )
+        for subscription in lost:
+            subscription.healthy = False
+            subscription.interrupt()
+
+    async def _rejoin(self) -> None:
+        for subscription in list(self.subscriptions.values()):
+            if not subscription.healthy and await self._add(subscription):
+                subscription.healthy = True
+                logger.warning("group %s: joined again", subscription.group)
 
     async def _refresh(self) -> None:
         while True:

@@ -1,8 +1,7 @@
 """Outages of the services a web node depends on, with the project running in daphne.
 
 A Service Bus outage delays photos (the outbox publishes them once the bus is
-back); a Redis restart must cost open pages a reconnect, never a photo (the
-test of it shows a known gap, see its xfail reason).
+back); a Redis restart costs open pages a reconnect, never a photo.
 """
 
 import json
@@ -146,12 +145,6 @@ def pages(redis_site):
         page.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known gap: channels_redis hands a lost connection to one receiver only; the "
-    "other connections of the process stay open, out of their lost groups, and miss photos",
-)
 def test_a_redis_restart_under_load_costs_open_pages_a_reconnect_never_a_photo(
     redis_site, private_redis, pages
 ):
