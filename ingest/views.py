@@ -11,10 +11,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from feed.models import City
+from wazstagram.clientaddress import client_address
+from wazstagram.ratelimit import RateLimiter
 
 from . import fetcher
 from .notifications import InvalidNotification, geography_objects
-from .ratelimit import RateLimiter
 from .signatures import is_signed
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ def _limiter(rate: float, burst: int) -> RateLimiter:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback(request, slug):
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(
+        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR")
+    )
     if not _limiter(settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST).allow(address):
         logger.warning("callback from %s refused: over the rate limit", address)
         response = HttpResponse("too many requests", status=429, content_type="text/plain")

@@ -11,6 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from feed.guard import StreamGuard  # noqa: E402
 from feed.routing import websocket_urlpatterns  # noqa: E402
 from ingest.outbox import ensure_in_process_outbox  # noqa: E402
 from ingest.relay import ensure_in_process_relay  # noqa: E402
@@ -30,8 +31,9 @@ class BackgroundTasks:
         return await self.app(scope, receive, send)
 
 
-# Browsers send their page's Origin; only pages of ALLOWED_HOSTS may open the stream.
-websocket = AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
+# Browsers send their page's Origin; only pages of ALLOWED_HOSTS may open the stream,
+# and no client may send more, or hold more connections, than a page would.
+websocket = AllowedHostsOriginValidator(StreamGuard(URLRouter(websocket_urlpatterns)))
 application = ProtocolTypeRouter({"http": django_http, "websocket": websocket})
 starters = [ensure_in_process_relay] if settings.RELAY_IN_PROCESS else []
 if settings.OUTBOX_INTERVAL > 0:

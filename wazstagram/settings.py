@@ -199,6 +199,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY
 INGEST_RATE_PER_SECOND = env.float("INGEST_RATE_PER_SECOND", default=50)
 INGEST_RATE_BURST = env.int("INGEST_RATE_BURST", default=500)
 
+# Proxies (addresses or networks) whose X-Forwarded-For tells the client's address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# What one client may do to the live stream (feed/guard.py): the largest frame it may send
+# (bytes; close 1009), frames a second and burst (close 1008), open connections per address
+# and web process (0: no limit; more are refused at the handshake).
+FEED_CLIENT_MAX_FRAME = env.int("FEED_CLIENT_MAX_FRAME", default=4096)
+FEED_CLIENT_RATE_PER_SECOND = env.float("FEED_CLIENT_RATE_PER_SECOND", default=1.0)
+FEED_CLIENT_RATE_BURST = env.int("FEED_CLIENT_RATE_BURST", default=10)
+FEED_CONNECTIONS_PER_ADDRESS = env.int("FEED_CONNECTIONS_PER_ADDRESS", default=100)
+
 # How many photos a fresh visitor gets at once.
 FEED_HISTORY_SIZE = env.int("FEED_HISTORY_SIZE", default=24)
 # Live frames waiting for one slow websocket before its oldest are dropped (and counted).

@@ -18,8 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from feed.models import City
+from wazstagram.ratelimit import RateLimiter
 
-from ..ratelimit import RateLimiter
 from . import images, places
 from .challenge import ChallengeFailed, verify_callback
 from .models import Geography, Media, RealtimeSubscription

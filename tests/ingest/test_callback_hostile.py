@@ -201,3 +201,22 @@ def test_random_signed_bodies_never_cause_a_server_error(client, quiet_api, payl
     assert response.status_code in {200, 400}
     unsigned = client.post(URL, payload, content_type="application/json")
     assert unsigned.status_code == 403
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_callback_limit_is_per_forwarded_address(client, settings):
+    settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST = 0.001, 1
+    settings.TRUSTED_PROXIES = ["10.9.0.0/16"]
+
+    def post(forwarded_for):
+        return client.post(
+            URL,
+            b"[]",
+            content_type="application/json",
+            REMOTE_ADDR="10.9.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+            **signed(b"[]"),
+        ).status_code
+
+    assert [post("203.0.113.7"), post("203.0.113.7")] == [200, 429]
+    assert post("203.0.113.8") == 200
