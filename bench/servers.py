@@ -69,6 +69,8 @@ def project_env(workdir: Path, redis_url: str = "", **extra: str) -> dict:
         REDIS_URL=redis_url,
         SERVICEBUS_CONNECTION_STRING="",
         LOG_LEVEL="WARNING",
+        # Every load client connects from 127.0.0.1: no per-address connection limit.
+        FEED_CONNECTIONS_PER_ADDRESS="0",
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)
