@@ -1,5 +1,7 @@
 """manage.py rundemo [--rate R] [--burst N] [--cities a,b] [--bind HOST]: what `make run` runs."""
 
+from io import StringIO
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -40,6 +42,9 @@ class Command(BaseCommand):
                 server.wait_until_up(f"{settings.PUBLIC_BASE_URL}/healthz", stop)
                 if stop.is_set():
                     return
+                # Start from this site's own subscriptions: a PUBLIC_BASE_URL that changed
+                # since the last run would leave the source notifying a dead address.
+                call_command("subscribe", "--delete", "all", stdout=StringIO())
                 call_command("subscribe", stdout=self.stdout)
                 url = f"{settings.PUBLIC_BASE_URL}/"
                 self.stdout.write(self.style.SUCCESS(f"\n  Wazstagram is live: open {url}"))
