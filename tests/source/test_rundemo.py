@@ -59,7 +59,7 @@ def test_rundemo_streams_photos_into_every_city_until_ctrl_c(tmp_path):
         def photos(city):
             return requests.get(f"{url}cities/{city}/photos.json", timeout=10).json()["photos"]
 
-        for city in ("seattle", "rome", "new-york"):
+        for city in ("seattle", "rome", "new-york", "london"):
             wait_for(lambda city=city: len(photos(city)) >= 8, f"8 photos in {city}", 60)
         first = photos("london")[-1]["id"]
         wait_for(lambda: photos("london")[-1]["id"] != first, "a new photo in London", 60)
