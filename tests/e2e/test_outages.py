@@ -71,11 +71,15 @@ def test_photos_stored_while_the_bus_is_down_reach_open_pages_once_it_is_back(
         after = site.post_photo("seattle")
         assert photo_ids(stream, 1) == [after["id"]]
 
-    published = site.photos()
+    def all_marked_published():
+        photos = site.photos()
+        return photos if all(at for _, at in photos) else None
+
+    # A page can show a photo before its publisher has marked it published.
+    published = wait_for(all_marked_published, "every photo marked published")
     assert [media_id for media_id, _ in published] == [
         item["id"] for item in [before, *missed, after]
     ]
-    assert all(published_at for _, published_at in published)
     assert len(re.findall(r"published 2 photos", site.log.read_text())) == 1
 
 
