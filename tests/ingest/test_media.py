@@ -76,10 +76,25 @@ BLANKED = {
         "caption",
         "<img src=x onerror=alert(1)>",
     ),
+    "html-full-name": (
+        lambda item: item["user"].update(full_name="<script>alert(1)</script>"),
+        "full_name",
+        "<script>alert(1)</script>",
+    ),
+    "html-place": (
+        lambda item: item["location"].update(name="<b onmouseover=alert(1)>Pike</b>"),
+        "location_name",
+        "<b onmouseover=alert(1)>Pike</b>",
+    ),
     "no-location": (lambda item: item.update(location=None), "lat", None),
     "absurd-size": (
         lambda item: item["images"]["standard_resolution"].update(width=10**12),
         "image_width",
+        0,
+    ),
+    "absurd-thumbnail-height": (
+        lambda item: item["images"]["thumbnail"].update(height="9" * 400),
+        "thumbnail_height",
         0,
     ),
     "negative-likes": (lambda item: item.update(likes={"count": -5}), "likes", 0),
