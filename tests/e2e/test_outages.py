@@ -20,6 +20,8 @@ from tests.support.live import LiveSite, photo_ids
 from tests.support.prerequisites import missing
 from tests.support.redis_server import RedisServer
 
+from .test_city_page import open_live, post, tile
+
 pytestmark = pytest.mark.live
 WAIT = 30  # seconds: a guard against hangs, never a measured quantity
 
@@ -189,3 +191,23 @@ def test_a_redis_restart_under_load_costs_open_pages_a_reconnect_never_a_photo(
     assert [page.connections for page in pages] == connections
     assert all(page.ids[-1] == last for page in pages)
     assert redis_site.process.poll() is None and redis_site.process.pid == pid
+
+
+@pytest.mark.browser
+def test_an_open_page_comes_through_a_redis_restart_without_a_gap(redis_site, private_redis, page):
+    open_live(page, f"{redis_site.url}/cities/london/")
+    before = post(redis_site, "london")
+    page.wait_for_selector(tile(before), timeout=5_000)
+
+    private_redis.restart()
+    # While the page is away (or about to be); more than the history of 2 it gets back.
+    during = [post(redis_site, "london") for _ in range(3)]
+
+    for message in during:
+        page.wait_for_selector(tile(message), timeout=WAIT * 1000)
+    page.wait_for_selector('.status[data-state="live"]', timeout=WAIT * 1000)
+    after = post(redis_site, "london")
+    page.wait_for_selector(tile(after), timeout=WAIT * 1000)
+    ids = page.eval_on_selector_all("#grid .tile", "tiles => tiles.map(t => t.dataset.id)")
+    assert len(ids) == len(set(ids))
+    assert page.errors == []
