@@ -21,26 +21,6 @@ ORIGIN = (b"origin", b"http://localhost")
 
 
 @pytest.fixture
-async def open_stream():
-    """Connect to a stream like a page of this site: open_stream("seattle")."""
-    opened = []
-
-    async def open_(slug, origin=ORIGIN):
-        communicator = WebsocketCommunicator(
-            websocket_app, f"/ws/cities/{slug}/", headers=[origin, (b"host", b"localhost")]
-        )
-        opened.append(communicator)
-        connected, _ = await communicator.connect(timeout=5)
-        assert connected
-        return communicator
-
-    yield open_
-    for communicator in opened:
-        await communicator.disconnect()
-    await get_channel_layer().flush()
-
-
-@pytest.fixture
 def store(make_photo):
     """Store photos from async tests: await store("seattle", hidden=True)."""
     return sync_to_async(make_photo)

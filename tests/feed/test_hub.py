@@ -5,8 +5,6 @@ import json
 import logging
 
 import pytest
-from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 
 from ingest.events import photo_event, retract_event
 from ingest.relay import deliver
@@ -16,24 +14,6 @@ from wazstagram.asgi import websocket as websocket_app
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADERS = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-
-
-@pytest.fixture
-async def connect():
-    """Open streams like pages of this site: await connect("seattle", app=...)."""
-    opened = []
-
-    async def connect_(slug, app=websocket_app):
-        communicator = WebsocketCommunicator(app, f"/ws/cities/{slug}/", headers=HEADERS)
-        opened.append(communicator)
-        connected, _ = await communicator.connect(timeout=5)
-        assert connected
-        return communicator
-
-    yield connect_
-    for communicator in opened:
-        await communicator.disconnect()
-    await get_channel_layer().flush()
 
 
 def stalled_server(app):
@@ -56,10 +36,10 @@ async def photo_ids(communicator, count):
     return [frame["photo"]["id"] for frame in frames]
 
 
-async def test_many_pages_of_one_city_each_get_each_photo_once(connect):
-    seattle = [await connect("seattle") for _ in range(40)]
-    everything = [await connect("all") for _ in range(3)]
-    london = await connect("london")
+async def test_many_pages_of_one_city_each_get_each_photo_once(open_stream):
+    seattle = [await open_stream("seattle") for _ in range(40)]
+    everything = [await open_stream("all") for _ in range(3)]
+    london = await open_stream("london")
     messages = [photo_message("seattle") for _ in range(6)]
 
     await deliver([photo_event(message) for message in messages[:4]])
@@ -72,8 +52,8 @@ async def test_many_pages_of_one_city_each_get_each_photo_once(connect):
     assert all(await asyncio.gather(*quiet))
 
 
-async def test_a_retract_reaches_every_page_and_the_photo_may_come_back(connect):
-    pages = [await connect("seattle") for _ in range(10)]
+async def test_a_retract_reaches_every_page_and_the_photo_may_come_back(open_stream):
+    pages = [await open_stream("seattle") for _ in range(10)]
     message = photo_message("seattle")
     await deliver([photo_event(message)])
     for page in pages:
@@ -89,11 +69,13 @@ async def test_a_retract_reaches_every_page_and_the_photo_may_come_back(connect)
         assert await photo_ids(page, 1) == [message["id"]]
 
 
-async def test_a_stalled_page_loses_its_oldest_frames_and_stalls_no_one(connect, settings, caplog):
+async def test_a_stalled_page_loses_its_oldest_frames_and_stalls_no_one(
+    open_stream, settings, caplog
+):
     settings.FEED_CLIENT_QUEUE = 5
     app, go = stalled_server(websocket_app)
-    stalled = await connect("seattle", app=app)
-    healthy = [await connect("seattle") for _ in range(5)]
+    stalled = await open_stream("seattle", app=app)
+    healthy = [await open_stream("seattle") for _ in range(5)]
     messages = [photo_message("seattle") for _ in range(20)]
 
     with caplog.at_level(logging.WARNING, logger="feed"):

@@ -2,37 +2,13 @@
 connections from one address are refused; a page's connection is never the worse for it."""
 
 import pytest
-from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 
 from ingest.events import photo_event
 from ingest.relay import deliver
 from tests.conftest import photo_message
-from wazstagram.asgi import websocket as websocket_app
 from wazstagram.clientaddress import client_address
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def connect():
-    """Open Seattle's stream as a page would, from `address` (through `forwarded_for`)."""
-    opened = []
-
-    async def connect_(address="192.0.2.1", forwarded_for=None):
-        headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-        if forwarded_for:
-            headers.append((b"x-forwarded-for", forwarded_for.encode()))
-        communicator = WebsocketCommunicator(websocket_app, "/ws/cities/seattle/", headers)
-        communicator.scope["client"] = (address, 40000 + len(opened))
-        opened.append(communicator)
-        connected, _ = await communicator.connect(timeout=5)
-        return communicator if connected else None
-
-    yield connect_
-    for communicator in opened:
-        await communicator.disconnect()
-    await get_channel_layer().flush()
 
 
 async def still_live(stream):
@@ -64,8 +40,8 @@ JUNK = {
 
 
 @pytest.mark.parametrize("frame", JUNK.values(), ids=JUNK.keys())
-async def test_a_junk_frame_is_ignored_and_the_stream_goes_on(connect, frame):
-    stream = await connect()
+async def test_a_junk_frame_is_ignored_and_the_stream_goes_on(open_stream, frame):
+    stream = await open_stream(address="192.0.2.1")
 
     await stream.send_to(**frame)
 
@@ -73,9 +49,9 @@ async def test_a_junk_frame_is_ignored_and_the_stream_goes_on(connect, frame):
     assert await still_live(stream)
 
 
-async def test_a_frame_over_the_limit_closes_with_1009(connect, settings):
+async def test_a_frame_over_the_limit_closes_with_1009(open_stream, settings):
     settings.FEED_CLIENT_MAX_FRAME = 4096
-    stream = await connect()
+    stream = await open_stream(address="192.0.2.1")
     await stream.send_to(text_data="é" * 2048)  # 4096 bytes: at the limit
     assert await still_live(stream)
 
@@ -84,18 +60,21 @@ async def test_a_frame_over_the_limit_closes_with_1009(connect, settings):
     assert await closed_with(stream) == 1009
 
 
-async def test_a_binary_frame_over_the_limit_closes_with_1009(connect, settings):
+async def test_a_binary_frame_over_the_limit_closes_with_1009(open_stream, settings):
     settings.FEED_CLIENT_MAX_FRAME = 100
-    stream = await connect()
+    stream = await open_stream(address="192.0.2.1")
 
     await stream.send_to(bytes_data=b"x" * 101)
 
     assert await closed_with(stream) == 1009
 
 
-async def test_a_flood_of_frames_is_cut_off_with_1008(connect, settings, caplog):
+async def test_a_flood_of_frames_is_cut_off_with_1008(open_stream, settings, caplog):
     settings.FEED_CLIENT_RATE_PER_SECOND, settings.FEED_CLIENT_RATE_BURST = 0.001, 5
-    stream, neighbour = await connect(), await connect()
+    stream, neighbour = (
+        await open_stream(address="192.0.2.1"),
+        await open_stream(address="192.0.2.1"),
+    )
     for _ in range(5):
         await stream.send_to(text_data="{}")
     assert await still_live(stream)
@@ -108,29 +87,29 @@ async def test_a_flood_of_frames_is_cut_off_with_1008(connect, settings, caplog)
     assert await still_live(neighbour)
 
 
-async def test_connections_over_the_limit_per_address_are_refused(connect, settings, caplog):
+async def test_connections_over_the_limit_per_address_are_refused(open_stream, settings, caplog):
     settings.FEED_CONNECTIONS_PER_ADDRESS = 2
-    first, second = await connect("192.0.2.1"), await connect("192.0.2.1")
+    first, second = await open_stream(address="192.0.2.1"), await open_stream(address="192.0.2.1")
     assert first and second
 
-    assert await connect("192.0.2.1") is None
+    assert await open_stream(address="192.0.2.1") is None
     assert "websocket from 192.0.2.1 refused" in caplog.text
-    assert await connect("192.0.2.2") is not None
+    assert await open_stream(address="192.0.2.2") is not None
 
     await first.disconnect()
-    assert await connect("192.0.2.1") is not None
+    assert await open_stream(address="192.0.2.1") is not None
 
 
-async def test_behind_a_trusted_proxy_the_limit_is_per_forwarded_address(connect, settings):
+async def test_behind_a_trusted_proxy_the_limit_is_per_forwarded_address(open_stream, settings):
     settings.FEED_CONNECTIONS_PER_ADDRESS = 1
     settings.TRUSTED_PROXIES = ["10.9.0.0/16"]
 
-    assert await connect("10.9.0.5", forwarded_for="203.0.113.7")
-    assert await connect("10.9.0.6", forwarded_for="203.0.113.7") is None
-    assert await connect("10.9.0.5", forwarded_for="203.0.113.8")
+    assert await open_stream(address="10.9.0.5", forwarded_for="203.0.113.7")
+    assert await open_stream(address="10.9.0.6", forwarded_for="203.0.113.7") is None
+    assert await open_stream(address="10.9.0.5", forwarded_for="203.0.113.8")
     # An address not trusted cannot choose whom it is counted as.
-    assert await connect("198.51.100.1", forwarded_for="203.0.113.9")
-    assert await connect("198.51.100.1", forwarded_for="203.0.113.10") is None
+    assert await open_stream(address="198.51.100.1", forwarded_for="203.0.113.9")
+    assert await open_stream(address="198.51.100.1", forwarded_for="203.0.113.10") is None
 
 
 ADDRESSES = {
