@@ -7,6 +7,7 @@ Error messages name the method and path only: the query string carries the
 client secret.
 """
 
+import threading
 from functools import cache
 
 import requests
@@ -41,14 +42,19 @@ class ApiError(InstagramError):
 
 
 class Client:
-    """One `requests.Session` against `base_url` with the app's credentials."""
+    """`requests` sessions against `base_url` with the app's credentials, one per thread.
+
+    A session keeps its connection to the API alive between calls; sessions are
+    not meant to be shared across threads, and each city's fetches run in a
+    thread of their own (ingest/fetcher.py).
+    """
 
     def __init__(self, base_url: str, client_id: str, client_secret: str, timeout: float):
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self._client_secret = client_secret
         self.timeout = timeout
-        self.session = requests.Session()
+        self._local = threading.local()
 
     def __repr__(self):
         return f"<Instagram client {self.base_url} as {self.client_id}>"
@@ -97,6 +103,13 @@ class Client:
 
     def delete_all_subscriptions(self) -> None:
         self._call("DELETE", "/subscriptions", params={**self._credentials(), "object": "all"})
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session."""
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
 
     def _credentials(self) -> dict:
         return {"client_id": self.client_id, "client_secret": self._client_secret}

@@ -346,3 +346,27 @@ def test_a_poke_after_the_fetch_finished_fetches_again(subscribed, fake_instagra
 
     assert len(fake_instagram.media_requests()) == 2
     assert stored_ids() == ids(items)
+
+
+def test_a_city_fetches_over_one_kept_alive_connection(subscribed, fake_instagram, notify):
+    for _ in range(3):
+        fake_instagram.add_media(GEOGRAPHY, media_item())
+        poke_and_wait(notify)
+
+    assert len(fake_instagram.media_requests()) == 3
+    assert fake_instagram.connections_opened == 1
+    assert len(stored_ids()) == 3
+
+
+def test_a_fetch_after_the_api_closed_the_kept_alive_connection_succeeds_at_once(
+    subscribed, fake_instagram, notify
+):
+    poke_and_wait(notify)
+    fake_instagram.drop_connections()
+    items = fake_instagram.add_media(GEOGRAPHY, media_item())
+
+    poke_and_wait(notify)
+
+    assert stored_ids() == ids(items)
+    assert len(fake_instagram.media_requests()) == 2  # no failed attempt, no retry
+    assert Subscription.objects.get(pk=subscribed.pk).last_error == ""

@@ -11,6 +11,7 @@ The hub challenge on subscribe is left to the built-in source's tests.
 
 import itertools
 import json
+import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -117,6 +118,8 @@ class FakeInstagram:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
+        self._connections: set = set()
+        self.connections_opened = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.fake = self
         self._server.daemon_threads = False  # server_close() joins the handler threads
@@ -132,6 +135,7 @@ class FakeInstagram:
     def stop(self):
         self._stopping.set()
         self._server.shutdown()
+        self.drop_connections()  # kept-alive connections would hold their handler threads
         self._server.server_close()
         self._thread.join()
 
@@ -162,6 +166,16 @@ class FakeInstagram:
         canned = _Canned(status, body, headers or {}, delay, hold, path, drop)
         with self._lock:
             self._canned.extend([canned] * times)
+
+    def drop_connections(self) -> None:
+        """Close every open connection, idle kept-alive ones included, as a restarted API would."""
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def media_requests(self) -> list[ApiRequest]:
         with self._lock:
@@ -254,6 +268,21 @@ class FakeInstagram:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+
+    def setup(self):
+        super().setup()
+        fake = self.server.fake
+        with fake._lock:
+            fake._connections.add(self.connection)
+            fake.connections_opened += 1
+
+    def finish(self):
+        fake = self.server.fake
+        with fake._lock:
+            fake._connections.discard(self.connection)
+        super().finish()
+
     def do_GET(self):
         self.server.fake._handle(self)
 
