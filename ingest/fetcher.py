@@ -4,8 +4,8 @@ A poke during a running fetch asks for exactly one more fetch after it; ten
 pokes during a slow fetch cost two API calls, not ten (5,000 calls an hour).
 The callback answers before any of this runs. Each city has one long-lived
 worker thread, started by its first poke: a busy city costs no thread start
-per fetch and keeps its API connection (and its database connection, with
-CONN_MAX_AGE) from one fetch to the next.
+per fetch, keeps its API connection from one fetch to the next, and its
+database connection while fetches follow each other.
 """
 
 import logging
@@ -55,7 +55,10 @@ def _work(slug: str) -> None:
                 fetch_city(slug, object_ids)
             except Exception:
                 logger.exception("fetch for %s failed", slug)
-            finally:
+                close_old_connections()
+            with _changed:
+                more = slug in _again
+            if not more:  # going idle; back to back fetches keep their database connection
                 close_old_connections()
             with _changed:
                 if slug in _again:

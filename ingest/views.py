@@ -5,16 +5,14 @@ import hmac
 import logging
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseForbidden
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from feed.models import City
 from wazstagram.clientaddress import client_address
 from wazstagram.ratelimit import RateLimiter
 
-from . import fetcher
+from . import cities, fetcher
 from .notifications import InvalidNotification, geography_objects
 from .signatures import is_signed
 
@@ -40,41 +38,42 @@ def callback(request, slug):
         response = HttpResponse("too many requests", status=429, content_type="text/plain")
         response["Retry-After"] = "1"
         return response
-    city = get_object_or_404(City, slug=slug, active=True)
+    if not cities.is_active(slug):
+        raise Http404("no such city")
     if request.method == "GET":
-        return _challenge(request, city)
-    return _notification(request, city)
+        return _challenge(request, slug)
+    return _notification(request, slug)
 
 
-def _challenge(request, city):
+def _challenge(request, slug):
     token = request.GET.get("hub.verify_token", "")
     challenge = request.GET.get("hub.challenge", "")
     if request.GET.get("hub.mode") != "subscribe" or not hmac.compare_digest(
         token.encode(), settings.INSTAGRAM_VERIFY_TOKEN.encode()
     ):
-        logger.warning("challenge for %s refused: wrong verify token or mode", city.slug)
+        logger.warning("challenge for %s refused: wrong verify token or mode", slug)
         return HttpResponseForbidden("wrong verify token", content_type="text/plain")
     return HttpResponse(challenge, content_type="text/plain")
 
 
-def _refuse(city, status, reason):
+def _refuse(slug, status, reason):
     """Answer a rejected notification: a log line for the operator, the reason for the sender."""
-    logger.warning("notification for %s refused (%d): %s", city.slug, status, reason)
+    logger.warning("notification for %s refused (%d): %s", slug, status, reason)
     return HttpResponse(reason, status=status, content_type="text/plain")
 
 
-def _notification(request, city):
+def _notification(request, slug):
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return _refuse(city, 400, "bad Content-Length")
+        return _refuse(slug, 400, "bad Content-Length")
     if declared > settings.INGEST_MAX_BODY:
-        return _refuse(city, 413, f"body over {settings.INGEST_MAX_BODY} bytes")
+        return _refuse(slug, 413, f"body over {settings.INGEST_MAX_BODY} bytes")
     if request.content_type not in ACCEPTED_CONTENT_TYPES:
-        return _refuse(city, 415, "body must be application/json")
+        return _refuse(slug, 415, "body must be application/json")
     body = request.read(settings.INGEST_MAX_BODY + 1)
     if len(body) > settings.INGEST_MAX_BODY:
-        return _refuse(city, 413, f"body over {settings.INGEST_MAX_BODY} bytes")
+        return _refuse(slug, 413, f"body over {settings.INGEST_MAX_BODY} bytes")
     signed = is_signed(
         body,
         settings.INSTAGRAM_CLIENT_SECRET,
@@ -82,11 +81,11 @@ def _notification(request, city):
         request.headers.get("X-Hub-Signature-256"),
     )
     if not signed:
-        return _refuse(city, 403, "bad or missing signature")
+        return _refuse(slug, 403, "bad or missing signature")
     try:
         objects = geography_objects(body)
     except InvalidNotification as error:
-        return _refuse(city, 400, f"bad notification: {error}")
+        return _refuse(slug, 400, f"bad notification: {error}")
     if objects:
-        fetcher.request_fetch(city.slug, objects)
+        fetcher.request_fetch(slug, objects)
     return HttpResponse("ok", content_type="text/plain")

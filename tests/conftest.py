@@ -57,6 +57,14 @@ def _reseed_cities_after_flush(request):
         importlib.import_module("feed.migrations.0002_seed_cities").seed(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _callback_reads_cities_afresh():
+    """A rolled-back test changes cities without a signal: the callback's list starts cold."""
+    from ingest import cities
+
+    cities.forget()
+
+
 @pytest.fixture
 def staff_client(client, db):
     """The test client logged in as a staff superuser, as an operator in the admin."""

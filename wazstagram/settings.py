@@ -195,6 +195,10 @@ INGEST_MAX_PAGES = env.int("INGEST_MAX_PAGES", default=5)
 INGEST_MAX_BODY = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY
 
+# Seconds the callback trusts its list of active cities (0: read it on every notification);
+# a city saved in the admin of the same process is seen at once.
+INGEST_CITY_CACHE_SECONDS = env.float("INGEST_CITY_CACHE_SECONDS", default=5.0)
+
 # Callback requests a second per source address (0: no limit), and the burst allowed.
 INGEST_RATE_PER_SECOND = env.float("INGEST_RATE_PER_SECOND", default=50)
 INGEST_RATE_BURST = env.int("INGEST_RATE_BURST", default=500)

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from feed.models import City
 from ingest.signatures import sign_sha1, sign_sha256
 
 from .conftest import GEOGRAPHY, notification
@@ -163,3 +164,19 @@ def test_notification_for_an_unknown_city_is_404(client, settings, no_fetch):
     )
     assert response.status_code == 404
     assert no_fetch == []
+
+
+@pytest.mark.django_db
+def test_a_city_switched_off_or_added_in_the_admin_counts_at_once(staff_client, settings):
+    token = settings.INSTAGRAM_VERIFY_TOKEN
+    assert challenge(staff_client, token, slug="rome").status_code == 200
+
+    rome = City.objects.get(slug="rome")
+    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius")}
+    response = staff_client.post(f"/admin/feed/city/{rome.pk}/change/", form)  # active unticked
+    assert response.status_code == 302
+    assert challenge(staff_client, token, slug="rome").status_code == 404
+
+    form.update(name="Lisbon", slug="lisbon", active="on")
+    assert staff_client.post("/admin/feed/city/add/", form).status_code == 302
+    assert challenge(staff_client, token, slug="lisbon").status_code == 200

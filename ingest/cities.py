@@ -1,0 +1,44 @@
+"""The cities the callback accepts, read from the database at most every few seconds.
+
+Looking the city up on every notification costs the callback a database
+connection and a query per request (Django opens a connection per request
+thread under ASGI), more than the rest of its own work. Cities change rarely:
+a city saved or deleted in this process (the admin) is seen at once, one
+changed elsewhere within INGEST_CITY_CACHE_SECONDS.
+"""
+
+import threading
+import time
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+
+from feed.models import City
+
+_lock = threading.Lock()
+_active: frozenset[str] = frozenset()
+_read_at = float("-inf")  # time.monotonic() of the last read; -inf: never, or forgotten
+
+
+def is_active(slug: str) -> bool:
+    """Whether notifications for `slug` are accepted: an active city of that slug exists."""
+    global _active, _read_at
+    seconds = settings.INGEST_CITY_CACHE_SECONDS
+    with _lock:
+        if time.monotonic() - _read_at < seconds:
+            return slug in _active
+    active = frozenset(City.objects.filter(active=True).values_list("slug", flat=True))
+    with _lock:
+        _active, _read_at = active, time.monotonic()
+    return slug in active
+
+
+def forget(**kwargs) -> None:
+    """Read the cities again on the next notification."""
+    global _read_at
+    with _lock:
+        _read_at = float("-inf")
+
+
+post_save.connect(forget, sender=City, dispatch_uid="ingest.cities.forget_saved")
+post_delete.connect(forget, sender=City, dispatch_uid="ingest.cities.forget_deleted")
