@@ -125,12 +125,7 @@ def _relay(server):
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        servers.stop(process, 15)
 
 
 class _Poster:

@@ -101,6 +101,16 @@ def _wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
             time.sleep(0.1)
 
 
+def stop(process: subprocess.Popen, timeout: float) -> None:
+    """Terminate `process`, killing it when it has not stopped after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def _serving(command: list[str], env: dict, ready_path: str):
     sock = _listening_socket()
@@ -112,12 +122,7 @@ def _serving(command: list[str], env: dict, ready_path: str):
         _wait_ready(server, ready_path)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, 10)
 
 
 SERVER_COMMANDS = {
