@@ -3,7 +3,8 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Max
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from . import moderation
 from .models import BlockedUser, BlockedWord, City, Photo
@@ -49,7 +50,7 @@ class CityAdmin(admin.ModelAdmin):
                     photo.caption or photo.media_id,
                     photo.thumbnail_url,
                     photo.username,
-                    format_html(' style="opacity:.3"') if photo.hidden else "",
+                    mark_safe(' style="opacity:.3"') if photo.hidden else "",
                 )
                 for photo in photos
             ),
