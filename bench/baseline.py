@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import broadcast, serve
 
 from feed.frames import photo_frame
+from wazstagram import collector
 
 from .photos import PUBLISH_PATH, photo_message
 
@@ -51,6 +52,7 @@ async def main(fd):
     async with serve(
         handler, sock=sock, process_request=process_request, compression=None, max_queue=None
     ) as server:
+        collector.tune(collector.DEFAULT_THRESHOLDS)  # as the project's web processes
         await server.serve_forever()
 
 

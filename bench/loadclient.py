@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from wazstagram import collector
+
 # Where a frame says when its photo left: ingest's publish time, by default.
 PUBLISHED_AT = r'"published_at":([0-9.eE+-]+)'
 CONNECT_CONCURRENCY = 64
@@ -152,6 +154,8 @@ class _Worker:
         connections = await asyncio.gather(*(self._connect(gate) for _ in range(self.clients)))
         connections = [c for c in connections if c is not None]
         readers = [asyncio.create_task(self._read(i, c)) for i, c in enumerate(connections)]
+        # Like the servers: the measuring side should not stall its thousand sockets collecting.
+        collector.tune(collector.DEFAULT_THRESHOLDS)
         self.pipe.send(len(connections))
         while True:
             command = await loop.run_in_executor(None, self.pipe.recv)

@@ -15,6 +15,7 @@ from feed.guard import StreamGuard  # noqa: E402
 from feed.routing import websocket_urlpatterns  # noqa: E402
 from ingest.outbox import ensure_in_process_outbox  # noqa: E402
 from ingest.relay import ensure_in_process_relay  # noqa: E402
+from wazstagram import collector  # noqa: E402
 
 
 class BackgroundTasks:
@@ -40,3 +41,6 @@ if settings.OUTBOX_INTERVAL > 0:
     starters.append(ensure_in_process_outbox)
 if starters:
     application = BackgroundTasks(application, starters)
+
+# Last: everything loaded so far lives as long as the process.
+collector.tune(settings.GC_THRESHOLDS)

@@ -9,7 +9,9 @@ import socket
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
+from wazstagram.collector import DEFAULT_THRESHOLDS
 from wazstagram.layer import layer_subscription
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -171,6 +173,12 @@ RELAY_IN_PROCESS = env.bool(
 # OUTBOX_AFTER seconds (younger ones are still being published by their fetch).
 OUTBOX_INTERVAL = env.float("OUTBOX_INTERVAL", default=10.0)
 OUTBOX_AFTER = env.float("OUTBOX_AFTER", default=30.0)
+
+# Garbage collection of web processes (wazstagram/collector.py): "young,gen1,gen2"
+# thresholds, applied after freezing what is loaded at start; empty = Python's defaults.
+GC_THRESHOLDS = tuple(env.list("GC_THRESHOLDS", cast=int, default=list(DEFAULT_THRESHOLDS)))
+if GC_THRESHOLDS and (len(GC_THRESHOLDS) > 3 or min(GC_THRESHOLDS) < 1):
+    raise ImproperlyConfigured("GC_THRESHOLDS: one to three positive numbers, e.g. 10000,50,100")
 
 # Instagram (or the built-in Instagram-compatible source).
 INSTAGRAM_SOURCE_ENABLED = env.bool("INSTAGRAM_SOURCE_ENABLED", default=DEBUG)
