@@ -12,6 +12,7 @@ during it fetches once the wait is over, not before.
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -25,6 +26,8 @@ from .publish import store_and_publish
 
 logger = logging.getLogger(__name__)
 
+FETCHED_AT_EVERY = timedelta(seconds=1)
+
 _rate_limit_lock = threading.Lock()
 _rate_limited_until = 0.0  # time.monotonic() before which no fetch calls the API
 
@@ -35,11 +38,11 @@ def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
     `object_ids` are the geographies the notification poked; they are used
     when the city's subscription does not know its geography yet.
     """
-    city = City.objects.filter(slug=slug).first()
-    if city is None:
+    subscription = _subscription(slug)
+    if subscription is None:
         logger.warning("fetch for unknown city %s skipped", slug)
         return 0
-    subscription, _ = Subscription.objects.get_or_create(city=city)
+    city = subscription.city
     if not subscription.object_id:
         if not object_ids:
             logger.warning("fetch for %s skipped: no geography id known", slug)
@@ -66,9 +69,24 @@ def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
             logger.error("fetch for %s refused by the API: %s", slug, error)
             return 0
         else:
-            _record(subscription, fetched_at=timezone.now(), error="")
+            now = timezone.now()
+            if subscription.last_error or _recorded_before(subscription, now):
+                _record(subscription, fetched_at=now, error="")
             return stored
     return 0
+
+
+def _subscription(slug: str) -> Subscription | None:
+    """The city's subscription with its city in one query (a busy city fetches often)."""
+    subscription = Subscription.objects.select_related("city").filter(city__slug=slug).first()
+    if subscription is None and (city := City.objects.filter(slug=slug).first()):
+        subscription, _ = Subscription.objects.get_or_create(city=city)
+    return subscription
+
+
+def _recorded_before(subscription: Subscription, now) -> bool:
+    """Whether `fetched_at` is due: a busy city's fetches write it at most once a second."""
+    return subscription.fetched_at is None or now - subscription.fetched_at >= FETCHED_AT_EVERY
 
 
 def _fetch_pages(city: City, subscription: Subscription) -> int:

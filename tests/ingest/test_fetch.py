@@ -4,15 +4,19 @@ import asyncio
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from feed.groups import city_group
 from feed.models import Photo
 from ingest import fetcher
+from ingest.fetch import fetch_city
 from ingest.models import Subscription
 from ingest.signatures import sign_sha1
 from tests.support.instagram import media_item, media_page, meta_error
@@ -370,3 +374,25 @@ def test_a_fetch_after_the_api_closed_the_kept_alive_connection_succeeds_at_once
     assert stored_ids() == ids(items)
     assert len(fake_instagram.media_requests()) == 2  # no failed attempt, no retry
     assert Subscription.objects.get(pk=subscribed.pk).last_error == ""
+
+
+def test_the_admin_shows_when_the_city_last_fetched(subscribed, fake_instagram, notify):
+    started = timezone.now()
+    poke_and_wait(notify)
+    assert Subscription.objects.get(pk=subscribed.pk).fetched_at >= started
+
+    Subscription.objects.filter(pk=subscribed.pk).update(fetched_at=started - timedelta(minutes=5))
+    poke_and_wait(notify)
+
+    assert Subscription.objects.get(pk=subscribed.pk).fetched_at >= started
+
+
+def test_a_busy_city_s_fetch_that_finds_nothing_new_costs_one_query(subscribed, fake_instagram):
+    fake_instagram.add_media(GEOGRAPHY, media_item())
+    assert fetch_city("seattle") == 1
+
+    with CaptureQueriesContext(connection) as queries:
+        assert fetch_city("seattle") == 0  # the same second: its fetch time is already written
+
+    assert len(queries.captured_queries) == 1
+    assert len(fake_instagram.media_requests()) == 2
