@@ -12,6 +12,7 @@ import socket
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import uvloop
 from websockets.asyncio.server import broadcast, serve
 
 from feed.frames import photo_frame
@@ -59,4 +60,5 @@ async def main(fd):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fd", type=int, required=True)
-    asyncio.run(main(parser.parse_args().fd))
+    # The event loop uvicorn runs the project on, so that both sides compare like with like.
+    uvloop.run(main(parser.parse_args().fd))
