@@ -8,15 +8,32 @@ is a layer of its own and reads its own subscription, named after its host.
 """
 
 import hashlib
+import re
 from urllib.parse import urlsplit
+
+# Service Bus subscription names: at most 50 letters, digits, periods, hyphens and
+# underscores, starting and ending with a letter or digit.
+MAX_NAME = 50
 
 
 def layer_subscription(redis_url: str, redis_prefix: str, host_name: str) -> str:
     """The default subscription name of a node with this channel layer."""
     if not redis_url:
-        return host_name
-    digest = hashlib.sha256(f"{_layer_address(redis_url)} {redis_prefix}".encode()).hexdigest()
-    return f"redis-{digest[:16]}"
+        return _host_subscription(host_name)
+    return f"redis-{_digest(f'{_layer_address(redis_url)} {redis_prefix}')}"
+
+
+def _host_subscription(host_name: str) -> str:
+    """The host name when Service Bus accepts it, else a name it accepts that stays unique."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", host_name).strip("._-") or "node"
+    if name == host_name and len(name) <= MAX_NAME:
+        return name
+    digest = _digest(host_name)
+    return f"{name[: MAX_NAME - len(digest) - 1].rstrip('._-')}-{digest}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _layer_address(redis_url: str) -> str:

@@ -1,6 +1,7 @@
 """One Service Bus subscription per channel layer: shared over Redis, per host in memory."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -73,4 +74,29 @@ def test_spellings_of_one_redis_database_name_one_subscription(spelling):
 def test_another_redis_layer_names_another_subscription(url, prefix):
     assert layer_subscription(url, prefix, "web-1") != layer_subscription(
         "redis://redis-a.test:6379/0", "asgi", "web-1"
+    )
+
+
+SERVICEBUS_NAME = r"[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?"
+
+
+@pytest.mark.parametrize(
+    "host_name",
+    [
+        "web-1.eu-west-1.compute.internal.wazstagram-production.example.com",
+        "web-2.eu-west-1.compute.internal.wazstagram-production.example.com",
+        "_web 3_",
+    ],
+)
+def test_a_host_name_service_bus_would_refuse_becomes_a_name_it_accepts(host_name):
+    name = layer_subscription("", "asgi", host_name)
+    assert re.fullmatch(SERVICEBUS_NAME, name), name
+    assert name.startswith(("web", "web-3"))
+    assert name == layer_subscription("", "asgi", host_name)  # the same after a restart
+
+
+def test_long_host_names_that_differ_only_at_the_end_keep_their_own_subscriptions():
+    common = "web.eu-west-1.compute.internal.wazstagram-production.example"
+    assert layer_subscription("", "asgi", f"{common}.com") != layer_subscription(
+        "", "asgi", f"{common}.net"
     )
