@@ -364,6 +364,29 @@ def test_readyz_reports_whether_the_namespace_answers(servicebus, client, settin
     assert response.json()["bus"].startswith("error")
 
 
+def shared_access_key(connection_string: str) -> str:
+    parts = dict(part.split("=", 1) for part in connection_string.split(";") if part)
+    return parts["SharedAccessKey"]
+
+
+def test_no_page_shows_the_service_bus_key_whether_the_namespace_answers_or_not(
+    servicebus, admin_client, settings, make_photo
+):
+    make_photo("seattle")
+    pages = ["/", "/cities/seattle/", "/admin/", "/admin/ingest/subscription/", "/readyz"]
+    key = shared_access_key(settings.SERVICEBUS_CONNECTION_STRING)
+    for url in pages:
+        assert key not in admin_client.get(url).content.decode(), url
+
+    settings.SERVICEBUS_CONNECTION_STRING = (
+        "Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=RootManageSharedAccessKey;"
+        "SharedAccessKey=UNREACHABLE_KEY_VALUE;UseDevelopmentEmulator=true"
+    )
+    response = admin_client.get("/readyz")
+    assert response.status_code == 503
+    assert "UNREACHABLE_KEY_VALUE" not in response.content.decode()
+
+
 def test_cleanup_deletes_exactly_the_stale_subscriptions(servicebus, capsys):
     with get_bus().administration() as admin:
         admin.create_subscription(TOPIC, "busy")
