@@ -4,30 +4,51 @@ Looking the city up on every notification costs the callback a database
 connection and a query per request (Django opens a connection per request
 thread under ASGI), more than the rest of its own work. Cities change rarely:
 a city saved or deleted in this process (the admin) is seen at once, one
-changed elsewhere within INGEST_CITY_CACHE_SECONDS.
+changed elsewhere within INGEST_CITY_CACHE_SECONDS. While the database cannot
+be read the last list read stays in use, so notifications are still accepted
+and their fetches catch up from the stored cursor once it is back.
 """
 
+import logging
 import threading
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
 
 from feed.models import City
 
+logger = logging.getLogger(__name__)
+
 _lock = threading.Lock()
-_active: frozenset[str] = frozenset()
+_active: frozenset[str] | None = None  # None: never read
 _read_at = float("-inf")  # time.monotonic() of the last read; -inf: never, or forgotten
 
 
+class CitiesUnavailable(Exception):
+    """The database cannot be read and no list of cities was read before."""
+
+
 def is_active(slug: str) -> bool:
-    """Whether notifications for `slug` are accepted: an active city of that slug exists."""
+    """Whether notifications for `slug` are accepted: an active city of that slug exists.
+
+    Raises CitiesUnavailable when the database cannot be read and never could.
+    """
     global _active, _read_at
     seconds = settings.INGEST_CITY_CACHE_SECONDS
     with _lock:
         if time.monotonic() - _read_at < seconds:
             return slug in _active
-    active = frozenset(City.objects.filter(active=True).values_list("slug", flat=True))
+    try:
+        active = frozenset(City.objects.filter(active=True).values_list("slug", flat=True))
+    except DatabaseError as error:
+        with _lock:
+            if _active is None:
+                raise CitiesUnavailable(str(error)) from error
+            logger.warning("cities could not be read (%s); the last list read stays in use", error)
+            _read_at = time.monotonic()  # try again in `seconds`, not on every notification
+            return slug in _active
     with _lock:
         _active, _read_at = active, time.monotonic()
     return slug in active

@@ -38,7 +38,14 @@ def callback(request, slug):
         response = HttpResponse("too many requests", status=429, content_type="text/plain")
         response["Retry-After"] = "1"
         return response
-    if not cities.is_active(slug):
+    try:
+        active = cities.is_active(slug)
+    except cities.CitiesUnavailable as error:
+        logger.error("callback for %s refused: the database cannot be read (%s)", slug, error)
+        response = HttpResponse("database unavailable", status=503, content_type="text/plain")
+        response["Retry-After"] = "30"
+        return response
+    if not active:
         raise Http404("no such city")
     if request.method == "GET":
         return _challenge(request, slug)
