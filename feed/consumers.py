@@ -8,7 +8,7 @@ from django.conf import settings
 
 from .frames import photo_frame
 from .groups import city_group
-from .history import city_is_live, latest_messages
+from .history import latest_messages, opening_messages
 from .hub import current_hub
 from .recent import RecentIds
 
@@ -31,15 +31,16 @@ class CityConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
         self.sent = RecentIds(max(256, 4 * settings.FEED_HISTORY_SIZE))
-        if not await database_sync_to_async(city_is_live)(self.slug):
-            # Accept first: a close before the handshake reaches a browser as a bare 403.
-            await self.accept()
-            await self.close(code=CLOSE_UNKNOWN_CITY)
-            return
+        # Accept first: a close before the handshake reaches a browser as a bare 403.
         await self.accept()
         # Join before reading history: a photo stored meanwhile arrives live, not lost.
         await self.join_stream()
-        await self.send_history()
+        history = await database_sync_to_async(opening_messages)(self.slug)
+        if history is None:
+            await self.leave_stream()
+            await self.close(code=CLOSE_UNKNOWN_CITY)
+            return
+        await self.send_messages(history)
 
     async def disconnect(self, code):
         if getattr(self, "joined", False):
@@ -58,6 +59,9 @@ class CityConsumer(AsyncWebsocketConsumer):
 
     async def send_history(self, after=None, limit=None):
         messages = await database_sync_to_async(latest_messages)(self.slug, after, limit)
+        await self.send_messages(messages)
+
+    async def send_messages(self, messages: list[dict]):
         for message in messages:
             if self.sent.add(message["id"]):
                 await self.send(text_data=photo_frame(message))
