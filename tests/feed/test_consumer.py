@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from feed.frames import layer_event
 from feed.groups import city_group
+from feed.hub import current_hub
 from feed.models import City
 from ingest.events import photo_event, retract_event
 from ingest.relay import deliver
@@ -181,6 +182,7 @@ async def test_unknown_or_inactive_city_closes_with_4404(open_stream, db, slug):
     stream = await open_stream(slug)
 
     assert await stream.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
+    assert current_hub().stats()["groups"] == 0  # it listens to nothing for the refused page
 
 
 async def test_a_page_of_another_site_cannot_open_the_stream(db):
