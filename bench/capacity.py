@@ -21,6 +21,9 @@ def add_arguments(parser):
     parser.add_argument("--connections", type=int, default=10_000)
     parser.add_argument("--client-processes", type=int, default=4)
     parser.add_argument("--server", choices=sorted(servers.SERVER_COMMANDS), default="uvicorn")
+    parser.add_argument(
+        "--database-url", default="", help="an existing database instead of a fresh SQLite file"
+    )
 
 
 def run(args) -> str:
@@ -31,7 +34,8 @@ def run(args) -> str:
         f"{args.client_processes} client processes",
         flush=True,
     )
-    with servers.project(args.server) as server:
+    database = {"DATABASE_URL": args.database_url} if args.database_url else {}
+    with servers.project(args.server, **database) as server:
         ours = _hold(server, f"/ws/cities/{CITY}/", args)
     with servers.baseline() as server:
         base = _hold(server, "/", args)

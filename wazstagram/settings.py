@@ -91,6 +91,14 @@ if TEST_DATABASE_NAME := env.str("TEST_DATABASE_NAME", default=""):
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Ingest writes from a worker thread while pages read: wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+# PostgreSQL connections of a process come from a pool of at most DATABASE_POOL_SIZE
+# (0: none): with CONN_MAX_AGE 0 every request and every websocket connect would
+# otherwise open one, a new server process each.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=20)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "pool", {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,61 @@
+"""PostgreSQL connections come from a pool: a request or a websocket connect opens none."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+from django.db import connection, connections
+
+
+def backend_of_a_new_thread() -> int:
+    """The server process a new thread's query runs on, closing as a request's end does."""
+    found = []
+
+    def query():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                found.append(cursor.fetchone()[0])
+        finally:
+            connections["default"].close()
+
+    thread = threading.Thread(target=query)
+    thread.start()
+    thread.join(30)
+    return found[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_one_after_the_other_reuse_one_postgresql_connection():
+    if connection.vendor != "postgresql":
+        pytest.skip("a pool is a PostgreSQL feature; the suite runs again on PostgreSQL")
+    backends = {backend_of_a_new_thread() for _ in range(5)}
+    assert len(backends) == 1
+
+
+POOL_OF = (
+    "from wazstagram import settings as s; "
+    "print(s.DATABASES['default'].get('OPTIONS', {}).get('pool'))"
+)
+
+
+def pool_of(**env: str) -> str:
+    """The pool settings of a process started with DATABASE_URL on PostgreSQL and `env`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    environment["DATABASE_URL"] = "postgres://wz@127.0.0.1:5432/wz"
+    done = subprocess.run(
+        [sys.executable, "-c", POOL_OF],
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_the_pool_holds_database_pool_size_connections_and_0_switches_it_off():
+    assert "'max_size': 20" in pool_of()
+    assert "'max_size': 5" in pool_of(DATABASE_POOL_SIZE="5")
+    assert pool_of(DATABASE_POOL_SIZE="0") == "None"
