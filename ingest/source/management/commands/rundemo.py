@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ingest.source.demo import DemoError, Server, check_configuration, public_port
+from ingest.source.rebase import rebase_demo_photos
 from ingest.source.simulation import NothingToSimulate, simulate
 
 from ._signals import stop_on_signals
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("database migrated, cities seeded")
+        if moved := rebase_demo_photos():
+            self.stdout.write(f"{moved} demo photos of an earlier run now load from this address")
         server = Server(bind, public_port())
         try:
             with stop_on_signals() as stop:
