@@ -187,26 +187,16 @@ def refuse_queries(execute, sql, params, many, context):
     raise OperationalError("connection to server at 127.0.0.1, port 5432 failed")
 
 
-def poke(client, settings, slug="seattle"):
-    body = notification(GEOGRAPHY)
-    return client.post(
-        f"/ingest/instagram/{slug}/",
-        body,
-        content_type="application/json",
-        headers={"X-Hub-Signature": sign_sha1(body, settings.INSTAGRAM_CLIENT_SECRET)},
-    )
-
-
 @pytest.mark.django_db
 def test_while_the_database_is_down_notifications_are_accepted_with_the_last_cities_read(
-    client, settings, no_fetch, caplog
+    notify, settings, no_fetch, caplog
 ):
-    assert poke(client, settings).status_code == 200
+    assert notify().status_code == 200
     settings.INGEST_CITY_CACHE_SECONDS = 0  # every notification tries to read the cities
 
     with connection.execute_wrapper(refuse_queries):
-        assert poke(client, settings).status_code == 200
-        assert poke(client, settings, slug="atlantis").status_code == 404
+        assert notify().status_code == 200
+        assert notify("atlantis").status_code == 404
 
     assert no_fetch == [("seattle", [GEOGRAPHY])] * 2  # the fetch catches up once it is back
     assert "the last list read stays in use" in caplog.text
@@ -214,14 +204,14 @@ def test_while_the_database_is_down_notifications_are_accepted_with_the_last_cit
 
 @pytest.mark.django_db
 def test_a_process_that_never_read_the_cities_answers_503_while_the_database_is_down(
-    client, settings, no_fetch, monkeypatch
+    notify, no_fetch, monkeypatch
 ):
     monkeypatch.setattr("ingest.cities._active", None)  # a process just started
 
     with connection.execute_wrapper(refuse_queries):
-        response = poke(client, settings)
+        response = notify()
 
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert no_fetch == []
-    assert poke(client, settings).status_code == 200  # and accepted again once it is back
+    assert notify().status_code == 200  # and accepted again once it is back
