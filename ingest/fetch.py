@@ -70,7 +70,7 @@ def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
             return 0
         else:
             now = timezone.now()
-            if subscription.last_error or _recorded_before(subscription, now):
+            if subscription.last_error or _fetched_at_due(subscription, now):
                 _record(subscription, fetched_at=now, error="")
             return stored
     return 0
@@ -84,7 +84,7 @@ def _subscription(slug: str) -> Subscription | None:
     return subscription
 
 
-def _recorded_before(subscription: Subscription, now) -> bool:
+def _fetched_at_due(subscription: Subscription, now) -> bool:
     """Whether `fetched_at` is due: a busy city's fetches write it at most once a second."""
     return subscription.fetched_at is None or now - subscription.fetched_at >= FETCHED_AT_EVERY
 
