@@ -35,21 +35,23 @@ def callback(request, slug):
     )
     if not _limiter(settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST).allow(address):
         logger.warning("callback from %s refused: over the rate limit", address)
-        response = HttpResponse("too many requests", status=429, content_type="text/plain")
-        response["Retry-After"] = "1"
-        return response
+        return _try_again_later(429, "too many requests", seconds=1)
     try:
         active = cities.is_active(slug)
     except cities.CitiesUnavailable as error:
         logger.error("callback for %s refused: the database cannot be read (%s)", slug, error)
-        response = HttpResponse("database unavailable", status=503, content_type="text/plain")
-        response["Retry-After"] = "30"
-        return response
+        return _try_again_later(503, "database unavailable", seconds=30)
     if not active:
         raise Http404("no such city")
     if request.method == "GET":
         return _challenge(request, slug)
     return _notification(request, slug)
+
+
+def _try_again_later(status: int, reason: str, seconds: int) -> HttpResponse:
+    response = HttpResponse(reason, status=status, content_type="text/plain")
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def _challenge(request, slug):
