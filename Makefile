@@ -21,7 +21,7 @@ install: $(STAMP)
 
 # Migrate, serve with daphne, subscribe against the built-in source, simulate photos; Ctrl-C stops.
 run: install
-	$(BIN)/python manage.py rundemo $(RUN_ARGS)
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py rundemo $(RUN_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

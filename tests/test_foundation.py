@@ -1,12 +1,15 @@
 """The project boots embedded: seeded cities, probes, settings from the environment."""
 
+import asyncio
 import re
+import time
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from feed.models import City
+from ingest.bus import get_bus
 
 SEEDED = {
     "seattle": (47.606308, -122.332072),
@@ -39,6 +42,28 @@ def test_readyz_reports_each_dependency(client):
     assert response.json() == {"database": "ok", "channel_layer": "ok", "bus": "ok"}
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_readyz_answers_within_one_deadline_when_dependencies_hang(async_client, monkeypatch):
+    from wazstagram import health
+
+    async def hang():
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(health, "PROBE_TIMEOUT", 2)
+    monkeypatch.setattr(health, "_check_channel_layer", hang)
+    monkeypatch.setattr(get_bus(), "check", hang)
+    started = time.monotonic()
+    response = await async_client.get("/readyz")
+    # One after the other, the two hanging checks would take 4 s.
+    assert time.monotonic() - started < 3.5
+    assert response.status_code == 503
+    assert response.json() == {
+        "database": "ok",
+        "channel_layer": "error: TimeoutError",
+        "bus": "error: TimeoutError",
+    }
+
+
 @pytest.mark.django_db
 def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
@@ -47,7 +72,7 @@ def test_no_missing_migrations():
 def test_every_setting_read_from_the_environment_is_documented_in_env_example():
     root = Path(__file__).resolve().parent.parent
     settings_source = (root / "wazstagram" / "settings.py").read_text()
-    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', settings_source))
+    read = set(re.findall(r'(?:env(?:\.\w+)?|secret)\(\s*"([A-Z][A-Z0-9_]*)"', settings_source))
     example = (root / ".env.example").read_text()
     documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
     assert len(read) > 20

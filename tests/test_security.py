@@ -21,7 +21,9 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "wazstagram.example",
+    "INSTAGRAM_CLIENT_ID": "prod-client-id",
     "INSTAGRAM_CLIENT_SECRET": "prod-client-secret-value",
+    "INSTAGRAM_VERIFY_TOKEN": "prod-verify-token-value",
 }
 
 
@@ -40,14 +42,45 @@ def test_check_deploy_passes_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": ""}
-    env.pop("SECRET_KEY")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+def _manage_with(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
+
+
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "INSTAGRAM_CLIENT_SECRET", "INSTAGRAM_VERIFY_TOKEN"]
+)
+def test_production_refuses_to_start_without_a_secret_naming_it(missing):
+    env = {**os.environ, **PRODUCTION_ENV}
+    env.pop(missing)
+    env.pop("DATABASE_URL", None)
+    result = _manage_with(env, "check")
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_debug_is_off_when_unset_and_start_up_then_needs_the_secrets():
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    for name in ("SECRET_KEY", "INSTAGRAM_CLIENT_SECRET", "INSTAGRAM_VERIFY_TOKEN", "SOURCES"):
+        env.pop(name, None)
+    result = _manage_with(env, "check")
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_without_the_instagram_source_its_secrets_are_not_needed_and_its_callback_is_gone():
+    env = {**os.environ, **PRODUCTION_ENV, "SOURCES": "bluesky"}
+    for name in ("INSTAGRAM_CLIENT_ID", "INSTAGRAM_CLIENT_SECRET", "INSTAGRAM_VERIFY_TOKEN"):
+        env.pop(name)
+    env.pop("DATABASE_URL", None)
+    probe = (
+        "from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/ingest/instagram/seattle/')\n    print('served')\n"
+        "except Resolver404:\n    print('not served')\n"
+    )
+    result = _manage_with(env, "shell", "-c", probe)
+    assert result.stdout.splitlines()[-1] == "not served", result.stderr
 
 
 def test_the_built_in_source_is_off_in_production():
@@ -58,6 +91,10 @@ def test_the_built_in_source_is_off_in_production():
     )
     result = run_production("shell", "-c", probe)
     assert result.stdout.splitlines()[-1] == "not served", result.stderr
+    apps = run_production(
+        "shell", "-c", "from django.apps import apps; print(apps.is_installed('ingest.source'))"
+    )
+    assert apps.stdout.splitlines()[-1] == "False", apps.stderr
 
 
 @pytest.mark.django_db

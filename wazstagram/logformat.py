@@ -21,7 +21,12 @@ def _configured_secrets():
 
     if not settings.configured:
         return []
-    names = ("INSTAGRAM_CLIENT_SECRET", "SERVICEBUS_CONNECTION_STRING", "SECRET_KEY")
+    names = (
+        "INSTAGRAM_CLIENT_SECRET",
+        "SERVICEBUS_CONNECTION_STRING",
+        "SECRET_KEY",
+        "FLICKR_API_KEY",
+    )
     return [value for name in names if len(value := getattr(settings, name, "") or "") >= 6]
 
 

@@ -19,11 +19,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    default="django-insecure-development-only-key-change-me" if DEBUG else environ.Env.NOTSET,
-)
+# Off unless set: a deployment that forgets a variable must not serve debug pages.
+# `make run`, the tests and .env.example's development block turn it on.
+DEBUG = env.bool("DEBUG", default=False)
+# DEBUG as the environment set it, which the test runner's flip of DEBUG leaves alone.
+DEBUG_AT_START = DEBUG
+
+
+def secret(name: str, development_default: str) -> str:
+    """A secret from the environment; with DEBUG off there is no default and start-up fails."""
+    value = env.str(name, default=development_default if DEBUG else "")
+    if not value:
+        raise ImproperlyConfigured(f"Set the {name} environment variable (required with DEBUG off)")
+    return value
+
+
+SECRET_KEY = secret("SECRET_KEY", "django-insecure-development-only-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -39,6 +50,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Which photo sources run at all (ingest/sources/); each has its settings below.
+SOURCES = env.list("SOURCES", default=["instagram"])
+# The built-in Instagram-compatible source (a demo, not part of the pipeline): its app,
+# URLs and tables exist only when enabled.
+INSTAGRAM_SOURCE_ENABLED = env.bool("INSTAGRAM_SOURCE_ENABLED", default=DEBUG)
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -50,8 +67,11 @@ INSTALLED_APPS = [
     "channels",
     "feed",
     "ingest",
-    "ingest.source",
+    "wazstagram",
+    *(["ingest.source"] if INSTAGRAM_SOURCE_ENABLED else []),
 ]
+# Checks an operator knowingly accepts (e.g. wazstagram.E003 for a public demo).
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -189,13 +209,15 @@ if GC_THRESHOLDS and (len(GC_THRESHOLDS) > 3 or min(GC_THRESHOLDS) < 1):
     raise ImproperlyConfigured("GC_THRESHOLDS: one to three positive numbers, e.g. 10000,50,100")
 
 # Instagram (or the built-in Instagram-compatible source).
-INSTAGRAM_SOURCE_ENABLED = env.bool("INSTAGRAM_SOURCE_ENABLED", default=DEBUG)
 INSTAGRAM_API_URL = env.str("INSTAGRAM_API_URL", default=f"{PUBLIC_BASE_URL}/_instagram/v1").rstrip(
     "/"
 )
 INSTAGRAM_CLIENT_ID = env.str("INSTAGRAM_CLIENT_ID", default="wazstagram-dev")
-INSTAGRAM_CLIENT_SECRET = env.str("INSTAGRAM_CLIENT_SECRET", default="wazstagram-dev-secret")
-INSTAGRAM_VERIFY_TOKEN = env.str("INSTAGRAM_VERIFY_TOKEN", default="wazstagram-dev-verify")
+if "instagram" in SOURCES:
+    INSTAGRAM_CLIENT_SECRET = secret("INSTAGRAM_CLIENT_SECRET", "wazstagram-dev-secret")
+    INSTAGRAM_VERIFY_TOKEN = secret("INSTAGRAM_VERIFY_TOKEN", "wazstagram-dev-verify")
+else:
+    INSTAGRAM_CLIENT_SECRET = INSTAGRAM_VERIFY_TOKEN = ""
 INSTAGRAM_TIMEOUT = env.float("INSTAGRAM_TIMEOUT", default=10.0)
 INSTAGRAM_PAGE_SIZE = env.int("INSTAGRAM_PAGE_SIZE", default=33)
 INSTAGRAM_SOURCE_RATE_LIMIT = env.int("INSTAGRAM_SOURCE_RATE_LIMIT", default=5000)
@@ -204,6 +226,9 @@ INSTAGRAM_SOURCE_RATE_LIMIT = env.int("INSTAGRAM_SOURCE_RATE_LIMIT", default=500
 INSTAGRAM_RETRIES = env.int("INSTAGRAM_RETRIES", default=2)
 INSTAGRAM_BACKOFF = env.float("INSTAGRAM_BACKOFF", default=1.0)
 INSTAGRAM_MAX_BACKOFF = env.float("INSTAGRAM_MAX_BACKOFF", default=30.0)
+# Flickr's API key (flickr.photos.search); the flickr source needs it.
+FLICKR_API_KEY = env.str("FLICKR_API_KEY", default="")
+
 # Pages of media one fetch follows before waiting for the next poke.
 INGEST_MAX_PAGES = env.int("INGEST_MAX_PAGES", default=5)
 

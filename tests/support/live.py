@@ -88,6 +88,9 @@ class LiveSite:
             else self.instagram.url,
             "INSTAGRAM_CLIENT_ID": CLIENT_ID,
             "INSTAGRAM_CLIENT_SECRET": CLIENT_SECRET,
+            "INSTAGRAM_VERIFY_TOKEN": "live-site-verify-token",
+            # The demo source in production mode is a deliberate choice of these tests.
+            "SILENCED_SYSTEM_CHECKS": "wazstagram.E003" if builtin_source else "",
             **env,
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
