@@ -88,5 +88,10 @@ class _FrameGuard:
 
 def _address(scope) -> str:
     peer = (scope.get("client") or ("", 0))[0] or ""
-    forwarded = [value for name, value in scope.get("headers", []) if name == b"x-forwarded-for"]
-    return client_address(peer, b",".join(forwarded).decode("latin-1") if forwarded else None)
+    return client_address(peer, _header(scope, b"x-forwarded-for"), _header(scope, b"forwarded"))
+
+
+def _header(scope, name: bytes) -> str | None:
+    """All values of one request header, joined as one list; None when absent."""
+    values = [value for key, value in scope.get("headers", []) if key == name]
+    return b",".join(values).decode("latin-1") if values else None

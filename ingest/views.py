@@ -31,7 +31,9 @@ def _limiter(rate: float, burst: int) -> RateLimiter:
 @require_http_methods(["GET", "POST"])
 def callback(request, slug):
     address = client_address(
-        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR")
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR"),
+        request.META.get("HTTP_FORWARDED"),
     )
     if not _limiter(settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST).allow(address):
         logger.warning("callback from %s refused: over the rate limit", address)

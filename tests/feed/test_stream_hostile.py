@@ -115,6 +115,16 @@ async def test_behind_a_trusted_proxy_the_limit_is_per_forwarded_address(open_st
 ADDRESSES = {
     # (peer, X-Forwarded-For, trusted proxies) -> the client's address
     "no header": ("192.0.2.1", None, ["10.0.0.0/8"], "192.0.2.1"),
+    "with a port": ("10.0.0.1", "203.0.113.5:51234", ["10.0.0.0/8"], "203.0.113.5"),
+    "bracketed ipv6 with a port": ("10.0.0.1", "[2001:db8::7]:443", ["10.0.0.0/8"], "2001:db8::7"),
+    "bracketed ipv6": ("10.0.0.1", "[2001:db8::7]", ["10.0.0.0/8"], "2001:db8::7"),
+    "trusted proxy with a port": (
+        "10.0.0.1",
+        "203.0.113.5:1, 10.0.0.2:2",
+        ["10.0.0.0/8"],
+        "203.0.113.5",
+    ),
+    "untrusted peer with a port": ("192.0.2.1", "203.0.113.5:5", ["10.0.0.0/8"], "192.0.2.1"),
     "untrusted peer": ("192.0.2.1", "203.0.113.7", ["10.0.0.0/8"], "192.0.2.1"),
     "nobody trusted": ("10.0.0.1", "203.0.113.7", [], "10.0.0.1"),
     "trusted peer": ("10.0.0.1", "203.0.113.7", ["10.0.0.0/8"], "203.0.113.7"),
@@ -132,3 +142,61 @@ ADDRESSES = {
 def test_client_address(settings, peer, forwarded_for, trusted, expected):
     settings.TRUSTED_PROXIES = trusted
     assert client_address(peer, forwarded_for) == expected
+
+
+FORWARDED = {
+    # (peer, RFC 7239 Forwarded, trusted proxies) -> the client's address
+    "for": ("10.0.0.1", "for=192.0.2.60;proto=http;by=203.0.113.43", ["10.0.0.0/8"], "192.0.2.60"),
+    "quoted ipv6 with port": (
+        "10.0.0.1",
+        'for="[2001:db8:cafe::17]:4711"',
+        ["10.0.0.0/8"],
+        "2001:db8:cafe::17",
+    ),
+    "two elements": (
+        "10.0.0.1",
+        "for=198.51.100.17, for=10.0.0.9",
+        ["10.0.0.0/8"],
+        "198.51.100.17",
+    ),
+    "spoofed left element": (
+        "10.0.0.1",
+        "for=1.2.3.4, For=192.0.2.43",
+        ["10.0.0.0/8"],
+        "192.0.2.43",
+    ),
+    "obfuscated": ("10.0.0.1", "for=_hidden", ["10.0.0.0/8"], "10.0.0.1"),
+    "unknown": ("10.0.0.1", "for=unknown", ["10.0.0.0/8"], "10.0.0.1"),
+    "untrusted peer": ("192.0.2.1", "for=203.0.113.7", ["10.0.0.0/8"], "192.0.2.1"),
+}
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "expected"), FORWARDED.values(), ids=FORWARDED.keys()
+)
+def test_client_address_from_forwarded(settings, peer, forwarded, trusted, expected):
+    settings.TRUSTED_PROXIES = trusted
+    assert client_address(peer, "203.0.113.250", forwarded) == expected
+
+
+@pytest.mark.django_db
+def test_the_callback_counts_the_client_behind_a_proxy_writing_forwarded(client, settings):
+    """Two clients behind one balancer are two addresses to the callback's rate limit."""
+    from ingest import views
+
+    views._limiter.cache_clear()
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST = 0.001, 1
+
+    def challenge(forwarded):
+        return client.get(
+            "/ingest/instagram/seattle/",
+            {"hub.mode": "subscribe", "hub.challenge": "c", "hub.verify_token": "x"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_FORWARDED=forwarded,
+        ).status_code
+
+    assert challenge("for=203.0.113.1:1000") == 403
+    assert challenge("for=203.0.113.1:2000") == 429
+    assert challenge('for="[2001:db8::2]:3000"') == 403
+    views._limiter.cache_clear()
