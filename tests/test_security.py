@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -161,6 +162,22 @@ def test_json_log_format_is_one_object_per_line():
     assert entry["message"] == "stored 3 photos for seattle"
     assert entry["level"] == "WARNING" and entry["logger"] == "ingest"
     assert "\n" not in line
+    # UTC, ISO 8601, milliseconds.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"])
+
+
+def test_json_log_lines_carry_every_extra_field_and_stay_redacted(settings):
+    settings.INSTAGRAM_CLIENT_SECRET = "very-secret-client"
+    record = logging.LogRecord(
+        "ingest", logging.WARNING, __file__, 1, "photo %s refused", ("abc",), None
+    )
+    record.city, record.source, record.address = "seattle", "bluesky", "203.0.113.9"
+    record.photo_id, record.note = "bsky:1", "said very-secret-client"
+    RedactSecrets().filter(record)
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["city"] == "seattle" and entry["source"] == "bluesky"
+    assert entry["address"] == "203.0.113.9" and entry["photo_id"] == "bsky:1"
+    assert "very-secret-client" not in json.dumps(entry)
 
 
 @pytest.mark.django_db

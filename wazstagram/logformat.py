@@ -4,9 +4,11 @@ Secrets never reach a log line: `RedactSecrets` masks the configured secrets
 and anything that looks like a credential in a URL or connection string.
 """
 
-import json
 import logging
 import re
+from datetime import UTC, datetime
+
+import pythonjsonlogger.json
 
 _CREDENTIAL_PATTERNS = [
     re.compile(r"(client_secret=)[^&\s'\"]+", re.IGNORECASE),
@@ -54,16 +56,24 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line, for log collectors."""
+class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """One JSON object per line for log collectors: UTC time with milliseconds, level,
+    logger, message, every `extra` field (city, source, address, photo id…), redacted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
+            json_ensure_ascii=False,
+        )
+
+    def add_fields(self, log_record, record, message_dict):
+        log_record["time"] = (
+            datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
+        super().add_fields(log_record, record, message_dict)
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info or record.exc_text:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return redact(super().format(record))

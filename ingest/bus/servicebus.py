@@ -26,6 +26,8 @@ from .base import BatchHandler, Bus, BusError
 
 logger = logging.getLogger(__name__)
 
+DUPLICATE_DETECTION_WINDOW = datetime.timedelta(minutes=10)
+
 MAX_BATCH = 100
 RECEIVE_WAIT = 1.0  # seconds a receive call waits; also how soon a stop is noticed
 # A wait that has run out before the SDK looks at it: the receive call returns
@@ -156,7 +158,14 @@ class ServiceBusBus(Bus):
             try:
                 admin.get_topic(self.topic)
             except ResourceNotFoundError:
-                _created(admin.create_topic, self.topic)
+                # The event id is the message id: a photo republished (the outbox after a
+                # lost acknowledgement) within the window is dropped by the topic.
+                _created(
+                    admin.create_topic,
+                    self.topic,
+                    requires_duplicate_detection=True,
+                    duplicate_detection_history_time_window=DUPLICATE_DETECTION_WINDOW,
+                )
             try:
                 admin.get_subscription(self.topic, self.subscription)
             except ResourceNotFoundError:

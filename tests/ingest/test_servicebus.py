@@ -353,6 +353,15 @@ def test_a_relay_creates_its_missing_subscription_to_vanish_once_nobody_reads_it
     assert subscription.max_delivery_count == 10
 
 
+def test_the_topic_a_node_creates_drops_duplicate_photos_by_message_id(servicebus_broker):
+    bus = ServiceBusBus(servicebus_broker.connection_string, "fresh-topic", "new-node")
+    bus.ensure_subscription()
+    with bus.administration() as admin:
+        topic = admin.get_topic("fresh-topic")
+    assert topic.requires_duplicate_detection is True
+    assert topic.duplicate_detection_history_time_window == datetime.timedelta(minutes=10)
+
+
 def test_readyz_reports_whether_the_namespace_answers(servicebus, client, settings):
     assert client.get("/readyz").json()["bus"] == "ok"
     settings.SERVICEBUS_CONNECTION_STRING = (
