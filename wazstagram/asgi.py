@@ -12,6 +12,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from feed.guard import StreamGuard  # noqa: E402
+from feed.retention import ensure_in_process_retention  # noqa: E402
 from feed.routing import websocket_urlpatterns  # noqa: E402
 from ingest.outbox import ensure_in_process_outbox  # noqa: E402
 from ingest.relay import ensure_in_process_relay  # noqa: E402
@@ -19,7 +20,7 @@ from wazstagram import collector  # noqa: E402
 
 
 class BackgroundTasks:
-    """Starts this process's relay and outbox on the server's loop with the first connection."""
+    """Starts this process's relay, outbox and retention on the server's loop with the first connection."""
 
     def __init__(self, app, starters):
         self.app = app
@@ -39,6 +40,8 @@ application = ProtocolTypeRouter({"http": django_http, "websocket": websocket})
 starters = [ensure_in_process_relay] if settings.RELAY_IN_PROCESS else []
 if settings.OUTBOX_INTERVAL > 0:
     starters.append(ensure_in_process_outbox)
+if settings.PHOTO_RETENTION_DAYS > 0:
+    starters.append(ensure_in_process_retention)
 if starters:
     application = BackgroundTasks(application, starters)
 

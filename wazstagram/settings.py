@@ -255,6 +255,9 @@ FEED_CLIENT_RATE_PER_SECOND = env.float("FEED_CLIENT_RATE_PER_SECOND", default=1
 FEED_CLIENT_RATE_BURST = env.int("FEED_CLIENT_RATE_BURST", default=10)
 FEED_CONNECTIONS_PER_ADDRESS = env.int("FEED_CONNECTIONS_PER_ADDRESS", default=100)
 
+# Photos stored longer ago than this many days are deleted (feed/retention.py; 0 keeps all).
+PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=30)
+
 # How many photos a fresh visitor gets at once.
 FEED_HISTORY_SIZE = env.int("FEED_HISTORY_SIZE", default=24)
 # Live frames waiting for one slow websocket before its oldest are dropped (and counted).

@@ -1,0 +1,60 @@
+"""Retention: photos older than PHOTO_RETENTION_DAYS leave the database.
+
+Deleted in small batches by primary key, each batch its own short transaction,
+so pages and ingest never wait behind one long delete of a large table.
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from ingest.background import ensure_running
+
+from .models import Photo
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+# Seconds between the web process's retention passes.
+PASS_EVERY = 3600.0
+
+
+def prune(days: int, batch: int = BATCH) -> int:
+    """Delete the photos stored more than `days` days ago; how many were deleted (0 keeps all)."""
+    if days <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted = 0
+    while True:
+        ids = list(
+            Photo.objects.filter(stored_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        deleted += Photo.objects.filter(pk__in=ids).delete()[0]
+    if deleted:
+        logger.info("retention: deleted %d photos older than %d days", deleted, days)
+    return deleted
+
+
+async def run_retention(stop: asyncio.Event, every: float = PASS_EVERY) -> None:
+    """Prune every `every` seconds until `stop`; a failed pass is logged and retried later."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(prune, settings.PHOTO_RETENTION_DAYS)
+        except Exception:
+            logger.exception("retention pass failed; next in %.0f s", every)
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            pass
+
+
+def ensure_in_process_retention() -> None:
+    """Run retention on the running loop (once per loop)."""
+    ensure_running("retention", lambda: run_retention(asyncio.Event()))
