@@ -20,7 +20,7 @@ from wazstagram import collector  # noqa: E402
 
 
 class BackgroundTasks:
-    """Starts this process's relay, outbox and retention on the server's loop with the first connection."""
+    """Starts this process's relay, outbox and retention on the server's loop at first use."""
 
     def __init__(self, app, starters):
         self.app = app
