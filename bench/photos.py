@@ -4,6 +4,8 @@ import itertools
 import os
 import time
 
+from feed.photo import PhotoMessage
+
 # `GET PUBLISH_PATH?city=<slug>&count=<n>`: both servers under test publish n photos now.
 PUBLISH_PATH = "/_bench/publish"
 # `GET PROFILE_PATH`: the project server writes its profile (when run with BENCH_PROFILE).
@@ -16,12 +18,18 @@ _numbers = itertools.count(1)
 _prefix = f"{int(time.time() * 1000) % 10**9}{os.getpid() % 1000:03d}"
 
 
-def photo_message(city: str, published_at: float) -> dict:
+def photo_message(city: str, published_at: float) -> PhotoMessage:
     number = next(_numbers)
     return {
         "id": f"{_prefix}{number:06d}_{number}",
         "city": city,
-        "image": {"url": f"https://img.bench/{number}/640.jpg", "width": 640, "height": 640},
+        "source": "instagram",
+        "image": {
+            "url": f"https://img.bench/{number}/640.jpg",
+            "width": 640,
+            "height": 640,
+            "alt": "A sunny afternoon by the water",
+        },
         "thumbnail": {"url": f"https://img.bench/{number}/150.jpg", "width": 150, "height": 150},
         "link": f"https://instagram.bench/p/{number}/",
         "caption": f"Benchmark photo {number} on a sunny afternoon by the water #bench",
@@ -32,6 +40,7 @@ def photo_message(city: str, published_at: float) -> dict:
         },
         "location": {"lat": 47.6097, "lng": -122.3422, "name": "Pike Place Market"},
         "likes": number % 250,
+        "license": "",
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "published_at": published_at,
     }

@@ -6,12 +6,14 @@ a photo shown to a thousand pages is encoded to JSON exactly once.
 
 import json
 
+from .photo import PhotoMessage
+
 FRAME_EVENT = "feed.frame"
 PHOTO = "photo"
 RETRACT = "retract"
 
 
-def photo_frame(message: dict) -> str:
+def photo_frame(message: PhotoMessage) -> str:
     return json.dumps({"type": PHOTO, "photo": message}, separators=(",", ":"))
 
 

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from .photo import PhotoMessage
+
 
 class City(models.Model):
     """A place with a live page; its geography subscription covers `radius` metres."""
@@ -53,7 +55,9 @@ class Photo(models.Model):
 
     media_id = models.CharField("media id", max_length=64, unique=True)
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="photos")
+    source = models.CharField(max_length=20, default="instagram")
     image_url = models.URLField(max_length=1000)
+    image_alt = models.TextField("alt text", blank=True)
     image_width = models.PositiveIntegerField(default=0)
     image_height = models.PositiveIntegerField(default=0)
     thumbnail_url = models.URLField(max_length=1000)
@@ -68,6 +72,7 @@ class Photo(models.Model):
     lng = models.FloatField(null=True, blank=True)
     location_name = models.CharField(max_length=200, blank=True)
     likes = models.PositiveIntegerField(default=0)
+    license = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
     stored_at = models.DateTimeField(auto_now_add=True)
     published_at = models.FloatField(
@@ -91,15 +96,17 @@ class Photo(models.Model):
     def __str__(self):
         return f"{self.media_id} ({self.city.slug})"
 
-    def to_message(self) -> dict:
-        """The photo message: the one shape the bus, the channel layer and pages share."""
+    def to_message(self) -> PhotoMessage:
+        """The photo message (feed/photo.py) of this photo."""
         return {
             "id": self.media_id,
             "city": self.city.slug,
+            "source": self.source,
             "image": {
                 "url": self.image_url,
                 "width": self.image_width,
                 "height": self.image_height,
+                "alt": self.image_alt,
             },
             "thumbnail": {
                 "url": self.thumbnail_url,
@@ -115,18 +122,21 @@ class Photo(models.Model):
             },
             "location": {"lat": self.lat, "lng": self.lng, "name": self.location_name},
             "likes": self.likes,
+            "license": self.license,
             "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "published_at": self.published_at,
         }
 
     @classmethod
-    def from_message(cls, city: City, message: dict) -> "Photo":
+    def from_message(cls, city: City, message: PhotoMessage) -> "Photo":
         """An unsaved photo of `city` built from a photo message."""
         user, location = message["user"], message["location"]
         return cls(
             media_id=message["id"],
             city=city,
+            source=message.get("source", "instagram"),
             image_url=message["image"]["url"],
+            image_alt=message["image"].get("alt", ""),
             image_width=message["image"]["width"],
             image_height=message["image"]["height"],
             thumbnail_url=message["thumbnail"]["url"],
@@ -141,6 +151,7 @@ class Photo(models.Model):
             lng=location["lng"],
             location_name=location["name"],
             likes=message["likes"],
+            license=message.get("license", ""),
             created_at=datetime.strptime(message["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
                 tzinfo=UTC
             ),

@@ -10,6 +10,8 @@ import logging
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from feed.photo import PhotoMessage
+
 logger = logging.getLogger(__name__)
 
 MAX_URL = 1000
@@ -20,7 +22,7 @@ class _Drop(ValueError):
     """Why an item cannot become a photo."""
 
 
-def message_from_media(item, city: str) -> dict | None:
+def message_from_media(item, city: str) -> PhotoMessage | None:
     """The photo message of `city` for one API media item; None (logged) when unusable."""
     try:
         return _message(item, city)
@@ -30,7 +32,7 @@ def message_from_media(item, city: str) -> dict | None:
         return None
 
 
-def _message(item, city: str) -> dict:
+def _message(item, city: str) -> PhotoMessage:
     if not isinstance(item, dict):
         raise _Drop("not an object")
     media_id = item.get("id")
@@ -44,7 +46,8 @@ def _message(item, city: str) -> dict:
     return {
         "id": str(media_id),
         "city": city,
-        "image": _image(images.get("standard_resolution"), "image"),
+        "source": "instagram",
+        "image": {**_image(images.get("standard_resolution"), "image"), "alt": ""},
         "thumbnail": _image(images.get("thumbnail"), "thumbnail"),
         "link": _web_url(item.get("link")) or "",
         "caption": caption_text if isinstance(caption_text, str) else None,
@@ -59,6 +62,7 @@ def _message(item, city: str) -> dict:
             "name": _text(location.get("name"), 200),
         },
         "likes": _count(_dict(item.get("likes")).get("count")),
+        "license": "",
         "created_at": _created_at(item.get("created_time")),
         "published_at": None,
     }

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from feed.models import City, Photo
+from feed.photo import PhotoMessage
 
 pytest_plugins = [
     "tests.support.instagram",
@@ -20,13 +21,19 @@ pytest_plugins = [
 _media_ids = itertools.count(1)
 
 
-def photo_message(city="seattle", **overrides):
+def photo_message(city="seattle", **overrides) -> PhotoMessage:
     """A valid photo message; override any top-level field."""
     number = next(_media_ids)
     message = {
         "id": f"{1000000 + number}_{number}",
         "city": city,
-        "image": {"url": f"https://img.test/{number}/640.jpg", "width": 640, "height": 640},
+        "source": "instagram",
+        "image": {
+            "url": f"https://img.test/{number}/640.jpg",
+            "width": 640,
+            "height": 640,
+            "alt": "",
+        },
         "thumbnail": {"url": f"https://img.test/{number}/150.jpg", "width": 150, "height": 150},
         "link": f"https://instagram.test/p/{number}/",
         "caption": f"photo number {number}",
@@ -37,6 +44,7 @@ def photo_message(city="seattle", **overrides):
         },
         "location": {"lat": 47.61, "lng": -122.33, "name": "Pike Place"},
         "likes": number,
+        "license": "",
         "created_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "published_at": None,
     }

@@ -172,3 +172,12 @@ def test_photos_json_refuses_bad_parameters(client, db, query):
 
 def test_photos_json_of_an_unknown_city_is_404(client, db):
     assert client.get("/cities/atlantis/photos.json").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_photo_message_carries_its_source_alt_text_and_licence(client, make_photo):
+    make_photo("seattle", source="flickr", image_alt="The ferry at dusk", license="CC BY 2.0")
+    photo = client.get("/cities/seattle/photos.json").json()["photos"][0]
+    assert photo["source"] == "flickr"
+    assert photo["image"]["alt"] == "The ferry at dusk"
+    assert photo["license"] == "CC BY 2.0"

@@ -86,7 +86,8 @@ async def test_a_poke_stores_the_new_photos_and_publishes_them_oldest_first(
     assert first["caption"] == items[0]["caption"]["text"]
     assert first["user"]["avatar"] == items[0]["user"]["profile_picture"]
     assert first["thumbnail"] == items[0]["images"]["thumbnail"]
-    assert first["image"] == items[0]["images"]["standard_resolution"]
+    assert first["image"] == {**items[0]["images"]["standard_resolution"], "alt": ""}
+    assert first["source"] == "instagram"
 
 
 def test_the_fetch_asks_the_api_for_the_geography_with_the_client_id(

@@ -1,0 +1,48 @@
+"""The photo message: the one shape every source produces and the bus, the channel layer,
+the models, the frames, the pages, the tests and the benchmarks share.
+
+Times are strings (`created_at`, ISO 8601 UTC) or Unix seconds (`published_at`, set when
+the bus accepted the photo) so that the message is JSON as it is.
+"""
+
+from typing import Literal, NotRequired, TypedDict
+
+Source = Literal["instagram", "bluesky", "mastodon", "flickr"]
+
+
+class ImageRef(TypedDict):
+    url: str  # an absolute http(s) URL
+    width: int  # pixels; 0 when the source does not say
+    height: int
+
+
+class Image(ImageRef):
+    alt: NotRequired[str]  # the author's alt text, else ""
+
+
+class Author(TypedDict):
+    username: str
+    full_name: str
+    avatar: str  # an http(s) URL or ""
+
+
+class Location(TypedDict):
+    lat: float | None
+    lng: float | None
+    name: str
+
+
+class PhotoMessage(TypedDict):
+    id: str  # unique across sources
+    city: str  # the city's slug
+    source: NotRequired[Source]  # absent in messages of nodes older than sources: instagram
+    image: Image
+    thumbnail: ImageRef
+    link: str  # the post's permalink, or ""
+    caption: str | None
+    user: Author
+    location: Location
+    likes: int
+    license: NotRequired[str]  # where the source says one (Flickr), else ""
+    created_at: str
+    published_at: float | None
