@@ -79,6 +79,32 @@ def test_a_caption_with_markup_is_shown_as_text_and_runs_nothing(live_site, page
     assert page.errors == []
 
 
+def test_a_photo_shows_its_source_licence_and_the_authors_alt_text(live_site, page):
+    open_live(page, f"{live_site.url}/cities/seattle/")
+    message = photo(live_site)
+    message["source"], message["license"] = "flickr", "CC BY 2.0"
+    message["image"] = {**message["image"], "alt": XSS}
+    live_site.publish(photo_event(message))
+
+    page.wait_for_selector(tile(message), timeout=2_000)
+    assert page.locator(f"{tile(message)} img").get_attribute("alt") == XSS
+    page.click(tile(message), timeout=10_000)
+    page.wait_for_selector(".detail-card", state="visible", timeout=5_000)
+    assert page.locator(".detail-source").text_content() == "Flickr"
+    assert page.locator(".detail-license").text_content() == "CC BY 2.0"
+    assert page.locator(".detail-image").get_attribute("alt") == XSS
+    # An Instagram photo has no licence to show.
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".detail", state="hidden", timeout=5_000)
+    instagram = post(live_site)
+    page.wait_for_selector(tile(instagram), timeout=2_000)
+    page.click(tile(instagram), timeout=10_000)
+    page.wait_for_selector(".detail-card", state="visible", timeout=5_000)
+    assert page.locator(".detail-source").text_content() == "Instagram"
+    assert page.locator(".detail-license-row").is_hidden()
+    assert page.errors == []
+
+
 def test_the_detail_view_closes_and_its_address_goes_with_it(live_site, page):
     message = post(live_site, caption="ferris wheel")
     open_live(page, f"{live_site.url}/cities/seattle/")

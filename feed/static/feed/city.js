@@ -18,6 +18,7 @@
   var statusBox = document.getElementById("status");
   var detail = document.getElementById("detail");
   var cityNames = readJson("city-names") || {};
+  var SOURCE_NAMES = { instagram: "Instagram", bluesky: "Bluesky", mastodon: "Mastodon", flickr: "Flickr" };
 
   var photos = new Map(); // id -> {message, node}
   var seen = new Set(); // every id shown on this page; a photo is never shown twice
@@ -79,7 +80,7 @@
     }
     var img = el("img", "tile-image");
     img.src = src;
-    img.alt = text(message.caption).slice(0, 120) || "Photo";
+    img.alt = altText(message, 120);
     img.width = 150;
     img.height = 150;
     img.decoding = "async";
@@ -309,6 +310,12 @@
     return ago + " · " + new Date(time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
+  // The author's alt text where the source gives one, else the start of the caption.
+  function altText(message, length) {
+    var alt = message.image && text(message.image.alt);
+    return (alt || text(message.caption)).slice(0, length) || "Photo";
+  }
+
   function openDetail(id) {
     var entry = photos.get(id);
     if (!detail || !entry) {
@@ -321,7 +328,7 @@
       return detail.querySelector(selector);
     };
     setImage(q(".detail-image"), message.image && message.image.url);
-    q(".detail-image").alt = text(message.caption).slice(0, 200) || "Photo";
+    q(".detail-image").alt = altText(message, 200);
     setImage(q(".detail-avatar"), user.avatar);
     q(".detail-username").textContent = text(user.username);
     q(".detail-fullname").textContent = text(user.full_name);
@@ -330,6 +337,9 @@
     q(".detail-likes").textContent = text(message.likes || 0);
     q(".detail-time").textContent = formatTime(message);
     q(".detail-time").dateTime = text(message.created_at);
+    q(".detail-source").textContent = SOURCE_NAMES[message.source] || "Instagram";
+    q(".detail-license").textContent = text(message.license);
+    q(".detail-license-row").hidden = !message.license;
     var place = text(location.name) || text(cityNames[message.city] || message.city);
     q(".detail-place").textContent = place;
     var link = q(".detail-link");
