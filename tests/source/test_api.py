@@ -1,4 +1,4 @@
-"""The built-in source's v1 API, over HTTP only, against ARCHITECTURE.md's protocol facts."""
+"""The built-in source's v1 API, over HTTP only, against the legacy Instagram v1 protocol."""
 
 import math
 import re

@@ -1,6 +1,6 @@
 """A stand-in for the shut-down Instagram API: a real HTTP server on a free loopback port.
 
-It speaks the v1 JSON of ARCHITECTURE.md "Protocol facts" (media/recent with
+It speaks the legacy Instagram v1 JSON as Instagram documented it (media/recent with
 `min_id`/`count`/`next_min_id`, subscriptions create/list/delete with client
 credentials) and records every request, so tests assert what the API saw.
 `respond()` queues canned answers (status, body, headers, latency, or held
