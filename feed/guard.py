@@ -36,7 +36,12 @@ class StreamGuard:
         address = _address(scope)
         limit = settings.FEED_CONNECTIONS_PER_ADDRESS
         if limit and self.open[address] >= limit:
-            logger.warning("websocket from %s refused: %d connections already open", address, limit)
+            logger.warning(
+                "websocket from %s refused: %d connections already open",
+                address,
+                limit,
+                extra={"address": address},
+            )
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": CLOSE_POLICY})
             return
@@ -76,7 +81,13 @@ class _FrameGuard:
             await self._send(message)
 
     async def _close(self, code: int, reason: str) -> dict:
-        logger.warning("websocket from %s closed (%d): %s", self.address, code, reason)
+        logger.warning(
+            "websocket from %s closed (%d): %s",
+            self.address,
+            code,
+            reason,
+            extra={"address": self.address},
+        )
         try:
             await self._send({"type": "websocket.close", "code": code})
         except Exception:

@@ -59,14 +59,18 @@ def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
             if isinstance(error, RateLimited):
                 _rate_limited_for(delay)  # the next attempt, or the next poke's fetch, waits
             if attempt == settings.INSTAGRAM_RETRIES:
-                logger.warning("fetch for %s gave up until the next poke: %s", slug, error)
+                logger.warning(
+                    "fetch for %s gave up until the next poke: %s", slug, error, extra=_about(slug)
+                )
                 return 0
-            logger.warning("fetch for %s failed (%s); retry in %.1f s", slug, error, delay)
+            logger.warning(
+                "fetch for %s failed (%s); retry in %.1f s", slug, error, delay, extra=_about(slug)
+            )
             if not isinstance(error, RateLimited):
                 time.sleep(delay)
         except ApiError as error:
             _record(subscription, error=str(error))
-            logger.error("fetch for %s refused by the API: %s", slug, error)
+            logger.error("fetch for %s refused by the API: %s", slug, error, extra=_about(slug))
             return 0
         else:
             now = timezone.now()
@@ -74,6 +78,11 @@ def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
                 _record(subscription, fetched_at=now, error="")
             return stored
     return 0
+
+
+def _about(slug: str) -> dict:
+    """The `extra` fields of a fetch's log lines."""
+    return {"city": slug, "source": "instagram"}
 
 
 def _subscription(slug: str) -> Subscription | None:

@@ -88,7 +88,12 @@ def _store(city: City, message: dict) -> Photo | None:
     """The new Photo, or None when its media id is already stored."""
     photo = Photo.from_message(city, message)
     if reason := block_reason(message):
-        logger.info("media %s stored hidden: %s", photo.media_id, reason)
+        logger.info(
+            "media %s stored hidden: %s",
+            photo.media_id,
+            reason,
+            extra={"photo_id": photo.media_id, "city": city.slug},
+        )
         photo.hidden = True
     try:
         with transaction.atomic():

@@ -18,6 +18,9 @@ from .signatures import is_signed
 
 logger = logging.getLogger(__name__)
 
+# The source these callbacks belong to, as log lines name it.
+SOURCE = "instagram"
+
 # Instagram posts JSON; a sender that omits the type is given the benefit of the doubt.
 ACCEPTED_CONTENT_TYPES = {"application/json", ""}
 
@@ -36,12 +39,21 @@ def callback(request, slug):
         request.META.get("HTTP_FORWARDED"),
     )
     if not _limiter(settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST).allow(address):
-        logger.warning("callback from %s refused: over the rate limit", address)
+        logger.warning(
+            "callback from %s refused: over the rate limit",
+            address,
+            extra={"address": address, "source": SOURCE},
+        )
         return _try_again_later(429, "too many requests", seconds=1)
     try:
         active = cities.is_active(slug)
     except cities.CitiesUnavailable as error:
-        logger.error("callback for %s refused: the database cannot be read (%s)", slug, error)
+        logger.error(
+            "callback for %s refused: the database cannot be read (%s)",
+            slug,
+            error,
+            extra={"city": slug, "source": SOURCE},
+        )
         return _try_again_later(503, "database unavailable", seconds=30)
     if not active:
         raise Http404("no such city")
@@ -62,14 +74,24 @@ def _challenge(request, slug):
     if request.GET.get("hub.mode") != "subscribe" or not hmac.compare_digest(
         token.encode(), settings.INSTAGRAM_VERIFY_TOKEN.encode()
     ):
-        logger.warning("challenge for %s refused: wrong verify token or mode", slug)
+        logger.warning(
+            "challenge for %s refused: wrong verify token or mode",
+            slug,
+            extra={"city": slug, "source": SOURCE},
+        )
         return HttpResponseForbidden("wrong verify token", content_type="text/plain")
     return HttpResponse(challenge, content_type="text/plain")
 
 
 def _refuse(slug, status, reason):
     """Answer a rejected notification: a log line for the operator, the reason for the sender."""
-    logger.warning("notification for %s refused (%d): %s", slug, status, reason)
+    logger.warning(
+        "notification for %s refused (%d): %s",
+        slug,
+        status,
+        reason,
+        extra={"city": slug, "source": SOURCE},
+    )
     return HttpResponse(reason, status=status, content_type="text/plain")
 
 

@@ -200,3 +200,19 @@ def test_callback_is_rate_limited_per_address(client, caplog):
     assert refused.status_code == 429 and refused["Retry-After"]
     assert "rate limit" in caplog.text
     assert post("10.9.9.2").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_refused_notification_is_logged_with_its_city_and_source(client, caplog):
+    caplog.set_level(logging.WARNING, logger="ingest")
+    response = client.post(
+        "/ingest/instagram/seattle/",
+        b"[]",
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE="0" * 40,
+    )
+    assert response.status_code == 403
+    (record,) = [r for r in caplog.records if "refused" in r.getMessage()]
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["city"] == "seattle" and entry["source"] == "instagram"
+    assert entry["message"] == "notification for seattle refused (403): bad or missing signature"
