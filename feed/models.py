@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .photo import PhotoMessage
+from .photo import INSTAGRAM, PhotoMessage
 
 
 class City(models.Model):
@@ -55,7 +55,7 @@ class Photo(models.Model):
 
     media_id = models.CharField("media id", max_length=64, unique=True)
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="photos")
-    source = models.CharField(max_length=20, default="instagram")
+    source = models.CharField(max_length=20, default=INSTAGRAM)
     image_url = models.URLField(max_length=1000)
     image_alt = models.TextField("alt text", blank=True)
     image_width = models.PositiveIntegerField(default=0)
@@ -134,7 +134,7 @@ class Photo(models.Model):
         return cls(
             media_id=message["id"],
             city=city,
-            source=message.get("source", "instagram"),
+            source=message.get("source", INSTAGRAM),
             image_url=message["image"]["url"],
             image_alt=message["image"].get("alt", ""),
             image_width=message["image"]["width"],

@@ -8,6 +8,8 @@ the bus accepted the photo) so that the message is JSON as it is.
 from typing import Literal, NotRequired, TypedDict
 
 Source = Literal["instagram", "bluesky", "mastodon", "flickr"]
+# The source of messages that do not name one (they come from nodes older than sources).
+INSTAGRAM: Source = "instagram"
 
 
 class ImageRef(TypedDict):

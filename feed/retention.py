@@ -9,9 +9,10 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import timezone
 
-from ingest.background import ensure_running
+from ingest.background import ensure_running, repeat
 
 from .models import Photo
 
@@ -42,19 +43,17 @@ def prune(days: int, batch: int = BATCH) -> int:
     return deleted
 
 
-async def run_retention(stop: asyncio.Event, every: float = PASS_EVERY) -> None:
-    """Prune every `every` seconds until `stop`; a failed pass is logged and retried later."""
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(prune, settings.PHOTO_RETENTION_DAYS)
-        except Exception:
-            logger.exception("retention pass failed; next in %.0f s", every)
-        try:
-            await asyncio.wait_for(stop.wait(), every)
-        except TimeoutError:
-            pass
+def prune_now() -> int:
+    """One retention pass of the web process; never raises (a failed pass waits for the next)."""
+    try:
+        return prune(settings.PHOTO_RETENTION_DAYS)
+    except Exception:
+        logger.exception("retention pass failed; next in %.0f s", PASS_EVERY)
+        return 0
+    finally:
+        close_old_connections()
 
 
 def ensure_in_process_retention() -> None:
     """Run retention on the running loop (once per loop)."""
-    ensure_running("retention", lambda: run_retention(asyncio.Event()))
+    ensure_running("retention", lambda: repeat(prune_now, PASS_EVERY, asyncio.Event()))

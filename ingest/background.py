@@ -26,6 +26,22 @@ def ensure_running(name: str, start: Callable[[], Coroutine]) -> None:
         logger.info("%s started", name)
 
 
+async def repeat(work: Callable[[], int], interval: float, stop: asyncio.Event) -> int:
+    """Run `work` in a thread every `interval` seconds until `stop`; the sum of its counts.
+
+    `work` must not raise (it logs its own failures): a pass that failed is simply tried
+    again `interval` seconds later.
+    """
+    total = 0
+    while not stop.is_set():
+        total += await asyncio.to_thread(work)
+        try:
+            await asyncio.wait_for(stop.wait(), interval)
+        except TimeoutError:
+            pass
+    return total
+
+
 def _log_end(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         logger.error("%s stopped", task.get_name(), exc_info=task.exception())

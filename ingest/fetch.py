@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from feed.models import City
+from feed.photo import INSTAGRAM
 
 from .instagram import ApiError, ApiUnavailable, RateLimited, get_client
 from .media import message_from_media
@@ -82,7 +83,7 @@ def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
 
 def _about(slug: str) -> dict:
     """The `extra` fields of a fetch's log lines."""
-    return {"city": slug, "source": "instagram"}
+    return {"city": slug, "source": INSTAGRAM}
 
 
 def _subscription(slug: str) -> Subscription | None:

@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from feed.photo import PhotoMessage
+from feed.photo import INSTAGRAM, PhotoMessage
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _message(item, city: str) -> PhotoMessage:
     return {
         "id": str(media_id),
         "city": city,
-        "source": "instagram",
+        "source": INSTAGRAM,
         "image": {**_image(images.get("standard_resolution"), "image"), "alt": ""},
         "thumbnail": _image(images.get("thumbnail"), "thumbnail"),
         "link": _web_url(item.get("link")) or "",

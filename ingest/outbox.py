@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.db import close_old_connections
 
-from .background import ensure_running
+from .background import ensure_running, repeat
 from .publish import publish_pending
 
 logger = logging.getLogger(__name__)
@@ -41,14 +41,7 @@ def publish_pending_now() -> int:
 
 async def run_outbox(stop: asyncio.Event, interval: float) -> int:
     """Publish what is pending every `interval` seconds until `stop`; photos published."""
-    published = 0
-    while not stop.is_set():
-        published += await asyncio.to_thread(publish_pending_now)
-        try:
-            await asyncio.wait_for(stop.wait(), interval)
-        except TimeoutError:
-            pass
-    return published
+    return await repeat(publish_pending_now, interval, stop)
 
 
 def ensure_in_process_outbox() -> None:

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from feed.photo import INSTAGRAM
 from wazstagram.clientaddress import client_address
 from wazstagram.ratelimit import RateLimiter
 
@@ -17,9 +18,6 @@ from .notifications import InvalidNotification, geography_objects
 from .signatures import is_signed
 
 logger = logging.getLogger(__name__)
-
-# The source these callbacks belong to, as log lines name it.
-SOURCE = "instagram"
 
 # Instagram posts JSON; a sender that omits the type is given the benefit of the doubt.
 ACCEPTED_CONTENT_TYPES = {"application/json", ""}
@@ -42,7 +40,7 @@ def callback(request, slug):
         logger.warning(
             "callback from %s refused: over the rate limit",
             address,
-            extra={"address": address, "source": SOURCE},
+            extra={"address": address, "source": INSTAGRAM},
         )
         return _try_again_later(429, "too many requests", seconds=1)
     try:
@@ -52,7 +50,7 @@ def callback(request, slug):
             "callback for %s refused: the database cannot be read (%s)",
             slug,
             error,
-            extra={"city": slug, "source": SOURCE},
+            extra={"city": slug, "source": INSTAGRAM},
         )
         return _try_again_later(503, "database unavailable", seconds=30)
     if not active:
@@ -77,7 +75,7 @@ def _challenge(request, slug):
         logger.warning(
             "challenge for %s refused: wrong verify token or mode",
             slug,
-            extra={"city": slug, "source": SOURCE},
+            extra={"city": slug, "source": INSTAGRAM},
         )
         return HttpResponseForbidden("wrong verify token", content_type="text/plain")
     return HttpResponse(challenge, content_type="text/plain")
@@ -90,7 +88,7 @@ def _refuse(slug, status, reason):
         slug,
         status,
         reason,
-        extra={"city": slug, "source": SOURCE},
+        extra={"city": slug, "source": INSTAGRAM},
     )
     return HttpResponse(reason, status=status, content_type="text/plain")
 

@@ -1,10 +1,14 @@
 """System checks: settings combinations that cannot work, caught before the first request."""
 
+from typing import get_args
+
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from feed.photo import Source
+
 REDIS_CHANNEL_LAYERS = ("core", "pubsub")
-KNOWN_SOURCES = ("instagram", "bluesky", "mastodon", "flickr")
+KNOWN_SOURCES = get_args(Source)
 # What each source cannot run without (settings names); sources not listed need nothing.
 SOURCE_CREDENTIALS = {
     "instagram": ("INSTAGRAM_CLIENT_ID", "INSTAGRAM_CLIENT_SECRET", "INSTAGRAM_VERIFY_TOKEN"),
