@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from ingest.signatures import sign_sha1
+from ingest.sources.instagram.signatures import sign_sha1
 from tests.support.instagram import FakeInstagram, media_item
 
 from . import servers

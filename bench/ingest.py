@@ -15,7 +15,7 @@ import json
 import statistics
 import time
 
-from ingest.signatures import sign_sha1
+from ingest.sources.instagram.signatures import sign_sha1
 from tests.support.instagram import FakeInstagram, media_item
 
 from . import httpload, servers

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from . import views
+from .sources.instagram import views
 
 app_name = "ingest"
 

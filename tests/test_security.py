@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import override_settings
 
-from ingest.signatures import sign_sha1
+from ingest.sources.instagram.signatures import sign_sha1
 from wazstagram.logformat import JsonFormatter, RedactSecrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +93,7 @@ def test_the_built_in_source_is_off_in_production():
     result = run_production("shell", "-c", probe)
     assert result.stdout.splitlines()[-1] == "not served", result.stderr
     apps = run_production(
-        "shell", "-c", "from django.apps import apps; print(apps.is_installed('ingest.source'))"
+        "shell", "-c", "from django.apps import apps; print(apps.is_installed('ingest.demo'))"
     )
     assert apps.stdout.splitlines()[-1] == "False", apps.stderr
 

@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "feed",
     "ingest",
     "wazstagram",
-    *(["ingest.source"] if INSTAGRAM_SOURCE_ENABLED else []),
+    *(["ingest.demo"] if INSTAGRAM_SOURCE_ENABLED else []),
 ]
 # Checks an operator knowingly accepts (e.g. wazstagram.E003 for a public demo).
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])

@@ -16,4 +16,4 @@ urlpatterns = [
 
 if settings.INSTAGRAM_SOURCE_ENABLED:
     # The built-in Instagram-compatible source: its v1 API and its images.
-    urlpatterns.append(path("_instagram/", include("ingest.source.urls")))
+    urlpatterns.append(path("_instagram/", include("ingest.demo.urls")))

@@ -182,7 +182,7 @@ def test_client_address_from_forwarded(settings, peer, forwarded, trusted, expec
 @pytest.mark.django_db
 def test_the_callback_counts_the_client_behind_a_proxy_writing_forwarded(client, settings):
     """Two clients behind one balancer are two addresses to the callback's rate limit."""
-    from ingest import views
+    from ingest.sources.instagram import views
 
     views._limiter.cache_clear()
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]

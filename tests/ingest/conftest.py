@@ -11,7 +11,7 @@ import pytest
 from ingest.bus import get_bus
 from ingest.events import retract_event
 from ingest.models import Subscription
-from ingest.signatures import sign_sha1
+from ingest.sources.instagram.signatures import sign_sha1
 
 GEOGRAPHY = "1257814"
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from feed.models import City
-from ingest.signatures import sign_sha1, sign_sha256
+from ingest.sources.instagram.signatures import sign_sha1, sign_sha256
 
 from .conftest import GEOGRAPHY, notification
 
@@ -17,7 +17,10 @@ URL = "/ingest/instagram/seattle/"
 def no_fetch(monkeypatch):
     """Records the fetches the callback asks for instead of running them."""
     pokes = []
-    monkeypatch.setattr("ingest.fetcher.request_fetch", lambda slug, ids: pokes.append((slug, ids)))
+    monkeypatch.setattr(
+        "ingest.sources.instagram.fetcher.request_fetch",
+        lambda slug, ids: pokes.append((slug, ids)),
+    )
     return pokes
 
 

@@ -14,8 +14,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from feed.models import Photo
-from ingest import fetcher
-from ingest.signatures import sign_sha1, sign_sha256
+from ingest.sources.instagram import fetcher
+from ingest.sources.instagram.signatures import sign_sha1, sign_sha256
 from tests.support.instagram import media_item
 
 URL = "/ingest/instagram/seattle/"

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from feed.groups import city_group
 from feed.models import Photo
-from ingest import fetcher
-from ingest.fetch import fetch_city
 from ingest.models import Subscription
-from ingest.signatures import sign_sha1
+from ingest.sources.instagram import fetcher
+from ingest.sources.instagram.fetch import fetch_city
+from ingest.sources.instagram.signatures import sign_sha1
 from tests.support.instagram import media_item, media_page, meta_error
 
 from .conftest import GEOGRAPHY, notification
@@ -110,7 +110,7 @@ def test_the_cursor_survives_a_restart_and_the_next_fetch_sends_it(
     poke_and_wait(notify)
     assert Subscription.objects.get(pk=subscribed.pk).cursor == first[-1]["id"]
 
-    from ingest.instagram import get_client
+    from ingest.sources.instagram.client import get_client
 
     get_client.cache_clear()  # a new process: only the database remembers
     later = fake_instagram.add_media(GEOGRAPHY, media_item())
@@ -161,7 +161,7 @@ def test_a_photo_already_stored_is_not_published_again(subscribed, fake_instagra
 
 
 def stored_by_another_node(city, item):
-    from ingest.media import message_from_media
+    from ingest.sources.instagram.media import message_from_media
 
     Photo.from_message(city, message_from_media(item, city.slug) | {"published_at": 1.0}).save()
 
@@ -171,7 +171,7 @@ def test_two_fetches_of_the_same_page_at_once_store_and_publish_each_photo_once(
 ):
     if connection.vendor == "sqlite":
         pytest.skip("the in-memory test SQLite fails concurrent writers instead of waiting")
-    from ingest.fetch import fetch_city
+    from ingest.sources.instagram.fetch import fetch_city
 
     items = fake_instagram.add_media(GEOGRAPHY, *(media_item() for _ in range(4)))
     release = threading.Event()

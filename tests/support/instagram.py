@@ -298,7 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_instagram(settings):
     """The API at a local address; INSTAGRAM_API_URL points at it for the test."""
-    from ingest import fetcher
+    from ingest.sources.instagram import fetcher
 
     fake = FakeInstagram(settings.INSTAGRAM_CLIENT_ID, settings.INSTAGRAM_CLIENT_SECRET)
     fake.start()

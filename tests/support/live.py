@@ -26,7 +26,7 @@ from pathlib import Path
 import requests
 from websockets.sync.client import connect
 
-from ingest.signatures import sign_sha1
+from ingest.sources.instagram.signatures import sign_sha1
 from tests.support.instagram import FakeInstagram, media_item
 
 ROOT = Path(__file__).resolve().parents[2]

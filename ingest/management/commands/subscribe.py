@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest.instagram import InstagramError
-from ingest.subscriptions import list_subscriptions, subscribe, unsubscribe
+from ingest.sources.instagram.client import InstagramError
+from ingest.sources.instagram.subscriptions import list_subscriptions, subscribe, unsubscribe
 
 
 class Command(BaseCommand):

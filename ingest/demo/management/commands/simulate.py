@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest.source.simulation import NothingToSimulate, simulate
+from ingest.demo.simulation import NothingToSimulate, simulate
 
 from ._signals import stop_on_signals
 

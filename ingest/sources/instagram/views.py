@@ -10,10 +10,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from feed.photo import INSTAGRAM
+from ingest import cities
 from wazstagram.clientaddress import client_address
 from wazstagram.ratelimit import RateLimiter
 
-from . import cities, fetcher
+from . import fetcher
 from .notifications import InvalidNotification, geography_objects
 from .signatures import is_signed
 

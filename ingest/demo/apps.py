@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class SourceConfig(AppConfig):
-    name = "ingest.source"
+    name = "ingest.demo"
     label = "instagram_source"
     verbose_name = "Instagram-compatible source"

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from feed.models import City
+from ingest.models import Subscription
 
-from .instagram import Client, InstagramError, get_client
-from .models import Subscription
+from .client import Client, InstagramError, get_client
 
 
 @dataclass

@@ -6,7 +6,8 @@ import time
 import requests
 from django.conf import settings
 
-from ..signatures import sign_sha1
+from ingest.sources.instagram.signatures import sign_sha1
+
 from .models import RealtimeSubscription
 
 TIMEOUT = 5  # seconds

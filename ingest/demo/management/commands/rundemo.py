@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest.source.demo import DemoError, Server, check_configuration, public_port
-from ingest.source.rebase import rebase_demo_photos
-from ingest.source.simulation import NothingToSimulate, simulate
+from ingest.demo.demo import DemoError, Server, check_configuration, public_port
+from ingest.demo.rebase import rebase_demo_photos
+from ingest.demo.simulation import NothingToSimulate, simulate
 
 from ._signals import stop_on_signals
 

@@ -46,7 +46,7 @@ class Client:
 
     A session keeps its connection to the API alive between calls; sessions are
     not meant to be shared across threads, and each city's fetches run in a
-    thread of their own (ingest/fetcher.py).
+    thread of their own (fetcher.py).
     """
 
     def __init__(self, base_url: str, client_id: str, client_secret: str, timeout: float):

@@ -1,7 +1,7 @@
 """`rundemo` on a new address: the photos of an earlier run load their images from it."""
 
 from feed.models import Photo
-from ingest.source.rebase import rebase_demo_photos
+from ingest.demo.rebase import rebase_demo_photos
 
 OLD = "http://127.0.0.1:8000/_instagram/images"
 

@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from feed.models import City
 from feed.photo import INSTAGRAM
+from ingest.models import Subscription
+from ingest.publish import store_and_publish
 
-from .instagram import ApiError, ApiUnavailable, RateLimited, get_client
+from .client import ApiError, ApiUnavailable, RateLimited, get_client
 from .media import message_from_media
-from .models import Subscription
-from .publish import store_and_publish
 
 logger = logging.getLogger(__name__)
 
