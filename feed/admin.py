@@ -1,5 +1,8 @@
 """Admin for cities, photos and moderation (staff only, Django's login)."""
 
+import re
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Max
 from django.urls import reverse
@@ -10,9 +13,47 @@ from . import moderation
 from .models import BlockedUser, BlockedWord, City, Photo
 
 
+class HashtagsField(forms.CharField):
+    """A city's hashtags as one line of text: "seattle, #SeattleWA" is ["seattle", "seattlewa"]."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        words = re.split(r"[\s,]+", super().to_python(value) or "")
+        hashtags = [word.lstrip("#").casefold() for word in words if word.lstrip("#")]
+        for hashtag in hashtags:
+            if not re.fullmatch(r"\w{1,100}", hashtag):
+                raise forms.ValidationError(f"{hashtag!r} is not a hashtag (letters, digits, _)")
+        return list(dict.fromkeys(hashtags))
+
+
+class CityForm(forms.ModelForm):
+    hashtags = HashtagsField(
+        required=False,
+        help_text="Comma-separated, with or without '#': posts tagged with one reach this city "
+        "(Bluesky, Mastodon).",
+    )
+
+    class Meta:
+        model = City
+        fields = ["name", "slug", "lat", "lng", "radius", "hashtags", "active"]
+
+
 @admin.register(City)
 class CityAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "lat", "lng", "radius", "active", "photo_count", "latest"]
+    form = CityForm
+    list_display = [
+        "name",
+        "slug",
+        "lat",
+        "lng",
+        "radius",
+        "hashtag_list",
+        "active",
+        "photo_count",
+        "latest",
+    ]
     list_filter = ["active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -25,6 +66,10 @@ class CityAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(photo_count=Count("photos"), latest=Max("photos__stored_at"))
         )
+
+    @admin.display(description="hashtags")
+    def hashtag_list(self, city):
+        return ", ".join(f"#{hashtag}" for hashtag in city.hashtags)
 
     @admin.display(ordering="photo_count", description="photos")
     def photo_count(self, city):

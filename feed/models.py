@@ -21,6 +21,12 @@ class City(models.Model):
         help_text="Metres around the centre; Instagram allows at most 5000.",
     )
     active = models.BooleanField(default=True)
+    hashtags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Lower-case hashtags without '#': posts tagged with one reach this city "
+        "(Bluesky, Mastodon).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -73,6 +79,9 @@ class Photo(models.Model):
     location_name = models.CharField(max_length=200, blank=True)
     likes = models.PositiveIntegerField(default=0)
     license = models.CharField(max_length=100, blank=True)
+    post = models.CharField(
+        max_length=300, blank=True, db_index=True, help_text="The source's id of the post."
+    )
     created_at = models.DateTimeField()
     stored_at = models.DateTimeField(auto_now_add=True)
     published_at = models.FloatField(
@@ -123,6 +132,7 @@ class Photo(models.Model):
             "location": {"lat": self.lat, "lng": self.lng, "name": self.location_name},
             "likes": self.likes,
             "license": self.license,
+            "post": self.post,
             "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "published_at": self.published_at,
         }
@@ -152,6 +162,7 @@ class Photo(models.Model):
             location_name=location["name"],
             likes=message["likes"],
             license=message.get("license", ""),
+            post=message.get("post", ""),
             created_at=datetime.strptime(message["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
                 tzinfo=UTC
             ),

@@ -5,9 +5,10 @@ Times are strings (`created_at`, ISO 8601 UTC) or Unix seconds (`published_at`, 
 the bus accepted the photo) so that the message is JSON as it is.
 """
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, get_args
 
 Source = Literal["instagram", "bluesky", "mastodon", "flickr"]
+SOURCE_NAMES: tuple[Source, ...] = get_args(Source)
 # The source of messages that do not name one (they come from nodes older than sources).
 INSTAGRAM: Source = "instagram"
 
@@ -35,6 +36,8 @@ class Location(TypedDict):
 
 
 class PhotoMessage(TypedDict):
+    """One photo of one city; a post with several images, or in several cities, is several."""
+
     id: str  # unique across sources
     city: str  # the city's slug
     source: NotRequired[Source]  # absent in messages of nodes older than sources: instagram
@@ -46,5 +49,7 @@ class PhotoMessage(TypedDict):
     location: Location
     likes: int
     license: NotRequired[str]  # where the source says one (Flickr), else ""
+    post: NotRequired[str]  # the source's id of the post, so that its deletion retracts it
+    sensitive: NotRequired[str]  # why the source marks it sensitive (stored hidden), else ""
     created_at: str
     published_at: float | None

@@ -5,7 +5,7 @@ insert created the row publishes it, so a media id fetched twice (two nodes,
 a retried page) reaches the pages once. `published_at` is set after the bus
 accepted the event; a photo the bus refused stays pending until the outbox
 runner (`ingest.outbox`) publishes it. A photo moderation blocks (its user, a
-word of its caption) is stored hidden and never published.
+word of its caption) or its source marks sensitive is stored hidden and never published.
 """
 
 import logging
@@ -84,10 +84,16 @@ def publish(photos: list[Photo]) -> int:
     return len(photos)
 
 
+def _sensitive(message: dict) -> str | None:
+    """Why the source marks the photo sensitive (such photos are never published), or None."""
+    reason = message.get("sensitive")
+    return f"marked sensitive by its source ({reason})" if reason else None
+
+
 def _store(city: City, message: dict) -> Photo | None:
     """The new Photo, or None when its media id is already stored."""
     photo = Photo.from_message(city, message)
-    if reason := block_reason(message):
+    if reason := _sensitive(message) or block_reason(message):
         logger.info(
             "media %s stored hidden: %s",
             photo.media_id,

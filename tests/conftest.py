@@ -63,6 +63,9 @@ def _reseed_cities_after_flush(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         importlib.import_module("feed.migrations.0002_seed_cities").seed(apps, None)
+        importlib.import_module("feed.migrations.0005_city_hashtags_photo_post").seed_hashtags(
+            apps, None
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -16,11 +16,13 @@ from feed.retention import ensure_in_process_retention  # noqa: E402
 from feed.routing import websocket_urlpatterns  # noqa: E402
 from ingest.outbox import ensure_in_process_outbox  # noqa: E402
 from ingest.relay import ensure_in_process_relay  # noqa: E402
+from ingest.sources import runnable  # noqa: E402
+from ingest.sources.runner import ensure_in_process_sources  # noqa: E402
 from wazstagram import collector  # noqa: E402
 
 
 class BackgroundTasks:
-    """Starts this process's relay, outbox and retention on the server's loop at first use."""
+    """Starts this process's relay, outbox, retention and sources on the loop at first use."""
 
     def __init__(self, app, starters):
         self.app = app
@@ -42,6 +44,8 @@ if settings.OUTBOX_INTERVAL > 0:
     starters.append(ensure_in_process_outbox)
 if settings.PHOTO_RETENTION_DAYS > 0:
     starters.append(ensure_in_process_retention)
+if settings.SOURCES_IN_PROCESS and runnable():
+    starters.append(ensure_in_process_sources)
 if starters:
     application = BackgroundTasks(application, starters)
 

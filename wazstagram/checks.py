@@ -1,19 +1,12 @@
 """System checks: settings combinations that cannot work, caught before the first request."""
 
-from typing import get_args
-
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from feed.photo import Source
+from feed.photo import SOURCE_NAMES
+from ingest import sources
 
 REDIS_CHANNEL_LAYERS = ("core", "pubsub")
-KNOWN_SOURCES = get_args(Source)
-# What each source cannot run without (settings names); sources not listed need nothing.
-SOURCE_CREDENTIALS = {
-    "instagram": ("INSTAGRAM_CLIENT_ID", "INSTAGRAM_CLIENT_SECRET", "INSTAGRAM_VERIFY_TOKEN"),
-    "flickr": ("FLICKR_API_KEY",),
-}
 
 
 @register()
@@ -79,15 +72,16 @@ def check_demo_source(app_configs=None, **kwargs):
 def check_sources(app_configs=None, **kwargs):
     errors = []
     for name in settings.SOURCES:
-        if name not in KNOWN_SOURCES:
+        if name not in SOURCE_NAMES:
             errors.append(
                 Error(
                     f"SOURCES names {name!r}, which is no source",
-                    hint=f"Known sources: {', '.join(KNOWN_SOURCES)}.",
+                    hint=f"Known sources: {', '.join(SOURCE_NAMES)}.",
                     id="wazstagram.E005",
                 )
             )
-        for setting in SOURCE_CREDENTIALS.get(name, ()):
+            continue
+        for setting in sources.get(name).credentials:
             if not getattr(settings, setting, ""):
                 errors.append(
                     Error(

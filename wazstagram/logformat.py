@@ -14,6 +14,9 @@ _CREDENTIAL_PATTERNS = [
     re.compile(r"(client_secret=)[^&\s'\"]+", re.IGNORECASE),
     re.compile(r"(SharedAccessKey=)[^;\s'\"]+", re.IGNORECASE),
     re.compile(r"(sig=)[^&\s'\"]+", re.IGNORECASE),
+    re.compile(r"(api_key=)[^&\s'\"]+", re.IGNORECASE),
+    re.compile(r"(access_token=)[^&\s'\"]+", re.IGNORECASE),
+    re.compile(r"(Bearer )[^\s'\"]+", re.IGNORECASE),
 ]
 REDACTED = "***"
 
@@ -29,7 +32,9 @@ def _configured_secrets():
         "SECRET_KEY",
         "FLICKR_API_KEY",
     )
-    return [value for name in names if len(value := getattr(settings, name, "") or "") >= 6]
+    values = [getattr(settings, name, "") or "" for name in names]
+    values.extend(getattr(settings, "MASTODON_ACCESS_TOKENS", {}).values())
+    return [value for value in values if len(value) >= 6]
 
 
 def redact(text: str) -> str:

@@ -226,8 +226,45 @@ INSTAGRAM_SOURCE_RATE_LIMIT = env.int("INSTAGRAM_SOURCE_RATE_LIMIT", default=500
 INSTAGRAM_RETRIES = env.int("INSTAGRAM_RETRIES", default=2)
 INSTAGRAM_BACKOFF = env.float("INSTAGRAM_BACKOFF", default=1.0)
 INSTAGRAM_MAX_BACKOFF = env.float("INSTAGRAM_MAX_BACKOFF", default=30.0)
-# Flickr's API key (flickr.photos.search); the flickr source needs it.
+
+# Poll and stream sources (Bluesky, Mastodon, Flickr) run in `manage.py runsources`, or in
+# the web process when it relays in process too (one machine, the embedded set-up).
+SOURCES_IN_PROCESS = env.bool("SOURCES_IN_PROCESS", default=RELAY_IN_PROCESS)
+# Every source: seconds per HTTP call or connect, and the retry back-off after failures
+# (SOURCE_BACKOFF seconds doubling with jitter, at most SOURCE_MAX_BACKOFF).
+SOURCE_TIMEOUT = env.float("SOURCE_TIMEOUT", default=10.0)
+SOURCE_BACKOFF = env.float("SOURCE_BACKOFF", default=1.0)
+SOURCE_MAX_BACKOFF = env.float("SOURCE_MAX_BACKOFF", default=60.0)
+
+# Bluesky: one Jetstream websocket for the whole site; no credentials.
+BLUESKY_JETSTREAM_URL = env.str(
+    "BLUESKY_JETSTREAM_URL", default="wss://jetstream2.us-east.bsky.network/subscribe"
+)
+BLUESKY_APPVIEW_URL = env.str("BLUESKY_APPVIEW_URL", default="https://public.api.bsky.app").rstrip(
+    "/"
+)
+BLUESKY_CDN_URL = env.str("BLUESKY_CDN_URL", default="https://cdn.bsky.app").rstrip("/")
+# A (re)connect asks Jetstream for this many seconds before the stored cursor.
+BLUESKY_REWIND_SECONDS = env.float("BLUESKY_REWIND_SECONDS", default=5.0)
+
+# Mastodon (and servers with its API): hashtag timelines of each server, polled per city.
+MASTODON_SERVERS = [
+    url.rstrip("/") for url in env.list("MASTODON_SERVERS", default=["https://mastodon.social"])
+]
+# "host=token" pairs: an access token per server adds Authorization and the streaming API.
+MASTODON_ACCESS_TOKENS = dict(
+    pair.split("=", 1) for pair in env.list("MASTODON_ACCESS_TOKENS", default=[]) if "=" in pair
+)
+# Seconds between two polls of one (server, hashtag); the server's rate limit may add more.
+MASTODON_POLL_INTERVAL = env.float("MASTODON_POLL_INTERVAL", default=30.0)
+
+# Flickr: geo search per city with an API key (flickr.photos.search).
 FLICKR_API_KEY = env.str("FLICKR_API_KEY", default="")
+FLICKR_API_URL = env.str("FLICKR_API_URL", default="https://api.flickr.com/services/rest/")
+# Calls per hour the whole site may make with its key (Flickr allows 3,600).
+FLICKR_CALLS_PER_HOUR = env.int("FLICKR_CALLS_PER_HOUR", default=3000)
+# Seconds between two searches of one city.
+FLICKR_POLL_INTERVAL = env.float("FLICKR_POLL_INTERVAL", default=60.0)
 
 # Pages of media one fetch follows before waiting for the next poke.
 INGEST_MAX_PAGES = env.int("INGEST_MAX_PAGES", default=5)

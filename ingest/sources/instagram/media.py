@@ -8,14 +8,12 @@ link or the default avatar); the photo itself is still worth showing.
 
 import logging
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from feed.photo import INSTAGRAM, PhotoMessage
 
-logger = logging.getLogger(__name__)
+from ..fields import coordinate, count, size, text, web_url
 
-MAX_URL = 1000
-MAX_DIMENSION = 100_000
+logger = logging.getLogger(__name__)
 
 
 class _Drop(ValueError):
@@ -30,6 +28,12 @@ def message_from_media(item, city: str) -> PhotoMessage | None:
         media_id = item.get("id") if isinstance(item, dict) else None
         logger.warning("media %r for %s dropped: %s", media_id, city, reason)
         return None
+
+
+def to_messages(item, city: str) -> list[PhotoMessage]:
+    """The source interface's form of `message_from_media`: an item is one photo or none."""
+    message = message_from_media(item, city)
+    return [message] if message else []
 
 
 def _message(item, city: str) -> PhotoMessage:
@@ -49,19 +53,19 @@ def _message(item, city: str) -> PhotoMessage:
         "source": INSTAGRAM,
         "image": {**_image(images.get("standard_resolution"), "image"), "alt": ""},
         "thumbnail": _image(images.get("thumbnail"), "thumbnail"),
-        "link": _web_url(item.get("link")) or "",
+        "link": web_url(item.get("link")) or "",
         "caption": caption_text if isinstance(caption_text, str) else None,
         "user": {
-            "username": _text(user.get("username"), 100),
-            "full_name": _text(user.get("full_name"), 200),
-            "avatar": _web_url(user.get("profile_picture")) or "",
+            "username": text(user.get("username"), 100),
+            "full_name": text(user.get("full_name"), 200),
+            "avatar": web_url(user.get("profile_picture")) or "",
         },
         "location": {
-            "lat": _coordinate(location.get("latitude"), 90),
-            "lng": _coordinate(location.get("longitude"), 180),
-            "name": _text(location.get("name"), 200),
+            "lat": coordinate(location.get("latitude"), 90),
+            "lng": coordinate(location.get("longitude"), 180),
+            "name": text(location.get("name"), 200),
         },
-        "likes": _count(_dict(item.get("likes")).get("count")),
+        "likes": count(_dict(item.get("likes")).get("count")),
         "license": "",
         "created_at": _created_at(item.get("created_time")),
         "published_at": None,
@@ -72,57 +76,12 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _web_url(value) -> str | None:
-    """`value` when it is an absolute http(s) URL a page may load, else None."""
-    if not isinstance(value, str) or not value or len(value) > MAX_URL:
-        return None
-    if any(char.isspace() or ord(char) < 32 for char in value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return value
-
-
 def _image(image, name: str) -> dict:
     image = _dict(image)
-    url = _web_url(image.get("url"))
+    url = web_url(image.get("url"))
     if url is None:
         raise _Drop(f"{name} is not an http(s) URL: {str(image.get('url'))[:80]!r}")
-    return {"url": url, "width": _size(image.get("width")), "height": _size(image.get("height"))}
-
-
-def _size(value) -> int:
-    """A pixel size; 0 (unknown) when absent or absurd."""
-    size = _count(value)
-    return size if size <= MAX_DIMENSION else 0
-
-
-def _count(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return 0
-    try:
-        number = int(value)
-    except (ValueError, OverflowError):
-        return 0
-    return number if 0 <= number < 2**31 else 0
-
-
-def _text(value, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
-
-def _coordinate(value, bound: float) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if -bound <= number <= bound else None
+    return {"url": url, "width": size(image.get("width")), "height": size(image.get("height"))}
 
 
 def _created_at(value) -> str:
