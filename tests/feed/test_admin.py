@@ -42,3 +42,47 @@ def test_captions_in_the_admin_are_text(staff_client, make_photo):
 
 def test_a_city_without_photos_says_so(staff_client, db):
     assert "No photos yet." in city_page(staff_client, "london")
+
+
+@pytest.mark.django_db
+def test_a_citys_hashtags_and_sources_are_edited_in_its_admin_page(staff_client):
+    from ingest.models import SourceState
+
+    rome = City.objects.get(slug="rome")
+    page = staff_client.get(f"/admin/feed/city/{rome.pk}/change/").content.decode()
+    assert 'value="rome, roma"' in page
+
+    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius")}
+    form.update(
+        {
+            "active": "on",
+            "hashtags": "#Roma, rome  #RomeItaly",
+            "source_states-TOTAL_FORMS": 1,
+            "source_states-INITIAL_FORMS": 0,
+            "source_states-0-source": "bluesky",
+            "source_states-0-enabled": "",
+        }
+    )
+    response = staff_client.post(f"/admin/feed/city/{rome.pk}/change/", form)
+
+    assert response.status_code == 302
+    rome.refresh_from_db()
+    assert rome.hashtags == ["roma", "rome", "romeitaly"]
+    assert SourceState.objects.get(city=rome, source="bluesky").enabled is False
+
+
+@pytest.mark.django_db
+def test_a_hashtag_with_other_characters_is_refused(staff_client):
+    rome = City.objects.get(slug="rome")
+    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius")}
+    form.update(
+        {
+            "hashtags": "rome, <b>",
+            "source_states-TOTAL_FORMS": 0,
+            "source_states-INITIAL_FORMS": 0,
+        }
+    )
+    response = staff_client.post(f"/admin/feed/city/{rome.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "is not a hashtag" in response.content.decode()

@@ -1,6 +1,7 @@
-"""Running one source against its double over real sockets, until what a test waits for."""
+"""Running one source as `runsources` does, against its double over real sockets."""
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -18,27 +19,48 @@ def _quick_sources(settings):
     settings.INGEST_CITY_CACHE_SECONDS = 0.2
 
 
-def run_until(source, condition, timeout: float = 20.0):
-    """Run `source` as `runsources` does until `condition()` (a database read) holds.
+class Running:
+    """The source runner on a loop of its own thread, while the test acts and waits."""
 
-    Returns the run's counts; fails when the condition never held.
-    """
-    return asyncio.run(_run_until(source, condition, timeout))
+    def __init__(self, source):
+        self.source = source
+        self.counts = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"run-{source.name}")
 
+    def __enter__(self):
+        self._thread.start()
+        assert self._started.wait(10)
+        return self
 
-async def _run_until(source, condition, timeout: float):
-    stop = asyncio.Event()
-    runner = asyncio.create_task(run_sources([source], stop, report_interval=3600))
-    deadline = time.monotonic() + timeout
-    try:
-        while not await asyncio.to_thread(_holds, condition):
-            assert not runner.done(), "the runner ended by itself"
+    def _run(self):
+        async def run():
+            self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+            self._started.set()
+            counts = await run_sources([self.source], self._stop, report_interval=3600)
+            self.counts = counts[self.source.name]
+
+        asyncio.run(run())
+
+    def wait_for(self, condition, timeout: float = 20.0):
+        """Until `condition()` (a database read, say) holds; fails after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not _holds(condition):
+            assert self._thread.is_alive(), "the runner ended by itself"
             assert time.monotonic() < deadline, "what the test waited for never happened"
-            await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        counts = await asyncio.wait_for(runner, 15)
-    return counts[source.name]
+            time.sleep(0.05)
+
+    def __exit__(self, *exc):
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(20)
+        assert not self._thread.is_alive(), "the runner did not stop"
+
+
+def run_until(source, condition, timeout: float = 20.0):
+    """Run `source` until `condition()` holds; the run's counts."""
+    with Running(source) as running:
+        running.wait_for(condition, timeout)
+    return running.counts
 
 
 def _holds(condition) -> bool:

@@ -64,8 +64,11 @@ async def _poll(run: Run, timelines: Timelines) -> None:
 
 
 def _poll_once(timelines: Timelines, hashtag: str) -> None:
+    """Poll one hashtag; its cities' last error is over once it answered."""
     try:
         timelines.poll(hashtag)
+        for city in state.cities_for(NAME).filter(slug__in=timelines.cities.cities([hashtag])):
+            state.clear_error(NAME, city)
     finally:
         close_old_connections()
 
