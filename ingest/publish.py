@@ -80,7 +80,7 @@ def publish(photos: list[Photo]) -> int:
     Photo.objects.filter(pk__in=[photo.pk for photo in photos]).update(published_at=now)
     for photo in photos:
         photo.published_at = now
-    logger.info("published %d photos", len(photos))
+    logger.debug("published %d photos", len(photos))
     return len(photos)
 
 
@@ -107,6 +107,6 @@ def _store(city: City, message: dict) -> Photo | None:
     except IntegrityError:
         if not Photo.objects.filter(media_id=photo.media_id).exists():
             raise
-        logger.info("media %s already stored, skipped", photo.media_id)
+        logger.debug("media %s already stored, skipped", photo.media_id)
         return None
     return photo

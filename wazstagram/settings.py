@@ -227,9 +227,9 @@ INSTAGRAM_RETRIES = env.int("INSTAGRAM_RETRIES", default=2)
 INSTAGRAM_BACKOFF = env.float("INSTAGRAM_BACKOFF", default=1.0)
 INSTAGRAM_MAX_BACKOFF = env.float("INSTAGRAM_MAX_BACKOFF", default=30.0)
 
-# Poll and stream sources (Bluesky, Mastodon, Flickr) run in `manage.py runsources`, or in
-# the web process when it relays in process too (one machine, the embedded set-up).
-SOURCES_IN_PROCESS = env.bool("SOURCES_IN_PROCESS", default=RELAY_IN_PROCESS)
+# Poll and stream sources (Bluesky, Mastodon, Flickr) run in the web process on one machine
+# (the in-process bus reaches no other process); with Service Bus, in `manage.py runsources`.
+SOURCES_IN_PROCESS = env.bool("SOURCES_IN_PROCESS", default=not SERVICEBUS_CONNECTION_STRING)
 # Every source: seconds per HTTP call or connect, and the retry back-off after failures
 # (SOURCE_BACKOFF seconds doubling with jitter, at most SOURCE_MAX_BACKOFF).
 SOURCE_TIMEOUT = env.float("SOURCE_TIMEOUT", default=10.0)

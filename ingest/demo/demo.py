@@ -53,8 +53,8 @@ class Server:
         self.process: subprocess.Popen | None = None
         self._stopping = False
 
-    def start(self, on_exit) -> None:
-        """Start daphne; `on_exit()` is called from a watcher thread when it exits."""
+    def start(self, on_exit, env: dict | None = None) -> None:
+        """Start daphne (with `env`, else this environment); `on_exit()` when it exits."""
         if _answers(self.bind, self.port):
             raise DemoError(f"something already listens on {self.bind}:{self.port}")
         daphne = Path(sys.executable).with_name("daphne")
@@ -62,6 +62,7 @@ class Server:
             [str(daphne), "-v", "0", "-b", self.bind, "-p", str(self.port)]
             + ["wazstagram.asgi:application"],
             start_new_session=True,
+            env=env,
         )
 
         def watch():

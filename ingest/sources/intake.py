@@ -47,7 +47,7 @@ def take(source: str, messages: list[PhotoMessage]) -> int:
         new += stored
         if stored:
             state.record_got(source, city)
-            logger.info(
+            logger.debug(
                 "%s: %d new photos for %s, %d published",
                 source,
                 stored,

@@ -45,7 +45,7 @@ def servicebus_site(tmp_path, redis_url, servicebus_broker):
         RELAY_IN_PROCESS="true",
         OUTBOX_INTERVAL="0.2",
         OUTBOX_AFTER="1",
-        LOG_LEVEL="INFO",
+        LOG_LEVEL="DEBUG",
     )
     site.prepare()
     site.start()

@@ -4,6 +4,7 @@ import asyncio
 import signal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ingest import sources
@@ -23,6 +24,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, liveness_file=None, liveness_interval=5.0, report_interval=60.0, **_):
+        if not settings.SERVICEBUS_CONNECTION_STRING:
+            raise CommandError(
+                "SERVICEBUS_CONNECTION_STRING is not set: the in-process bus reaches no other "
+                "process, so the web process runs the sources itself (SOURCES_IN_PROCESS)."
+            )
         running = sources.runnable()
         if not running:
             raise CommandError(

@@ -66,8 +66,10 @@ class Jetstream:
                 if self.run.stop.is_set():
                     break
                 problem = "closed the connection"
-            except (OSError, TimeoutError, websockets.WebSocketException) as error:
-                problem = f"unreachable or dropped ({error or type(error).__name__})"
+            except (OSError, TimeoutError) as error:
+                problem = f"cannot be reached ({error or type(error).__name__}; is the network up?)"
+            except websockets.WebSocketException as error:
+                problem = f"dropped the connection ({error or type(error).__name__})"
             self.run.counts[ERRORS] += 1
             delay = backoff(attempt, settings.SOURCE_BACKOFF, settings.SOURCE_MAX_BACKOFF)
             attempt += 1
@@ -167,7 +169,7 @@ class Jetstream:
                         messages.extend(to_messages(event, cities, authors[event["did"]]))
                     except Unreadable as reason:
                         self.run.counts[SKIPPED] += 1
-                        logger.info("bluesky: post skipped: %s", reason, extra=ABOUT)
+                        logger.debug("bluesky: post skipped: %s", reason, extra=ABOUT)
             self.run.counts[PHOTOS] += take(SOURCE, messages)
             self.run.counts[RETRACTED] += retract_posts(SOURCE, batch.deleted)
             if batch.time_us is not None:

@@ -106,7 +106,7 @@ class Search:
                     messages.extend(to_messages(photo, city.slug))
                 except Unusable as reason:
                     self.run.counts[SKIPPED] += 1
-                    logger.info("flickr: photo skipped: %s", reason, extra={"source": SOURCE})
+                    logger.debug("flickr: photo skipped: %s", reason, extra={"source": SOURCE})
             self.run.counts[PHOTOS] += take(SOURCE, messages)
             newest = max((uploaded_at(photo) for photo in found), default=0)
             if newest > since:

@@ -110,7 +110,7 @@ def _fetch_pages(city: City, subscription: Subscription) -> int:
         new, published = store_and_publish(city, messages)
         stored += new
         if media:
-            logger.info(
+            logger.debug(
                 "%s: %d media, %d new photos, %d published", city.slug, len(media), new, published
             )
         cursor = _next_cursor(page, media)

@@ -112,7 +112,7 @@ def _take(run: Run, timelines: Timelines, payload: str, hashtag: str) -> None:
         ]
     except (ValueError, Unusable) as reason:
         run.counts[SKIPPED] += 1
-        logger.info("mastodon: streamed status skipped: %s", reason, extra={"source": SOURCE})
+        logger.debug("mastodon: streamed status skipped: %s", reason, extra={"source": SOURCE})
         return
     run.counts[PHOTOS] += take(SOURCE, messages)
 

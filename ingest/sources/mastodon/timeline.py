@@ -93,7 +93,7 @@ class Timelines:
                         messages.extend(to_messages(status, city, self.host))
                     except Unusable as reason:
                         self.run.counts[SKIPPED] += 1
-                        logger.info("mastodon: status skipped: %s", reason, extra=_about(None))
+                        logger.debug("mastodon: status skipped: %s", reason, extra=_about(None))
             new += take(SOURCE, messages)
             cursor = max((s["id"] for s in statuses if _is_id(s)), key=_order, default=cursor)
             _save_cursor(key, cursor)

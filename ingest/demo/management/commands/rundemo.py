@@ -1,5 +1,10 @@
-"""manage.py rundemo [--rate R] [--burst N] [--cities a,b] [--bind HOST]: what `make run` runs."""
+"""manage.py rundemo [--live] [--rate R] [--burst N] [--cities a,b] [--bind HOST]: `make run`.
 
+With `--live` the site shows real photos from the live sources (Bluesky unless SOURCES
+says otherwise) instead of the built-in source's.
+"""
+
+import os
 from io import StringIO
 
 from django.conf import settings
@@ -28,8 +33,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--bind", default="127.0.0.1", help="address daphne listens on (127.0.0.1)"
         )
+        parser.add_argument(
+            "--live",
+            action="store_true",
+            help="real photos from Bluesky (or the SOURCES set) instead of the built-in source",
+        )
 
-    def handle(self, *args, rate, burst, cities, bind, **options):
+    def handle(self, *args, rate, burst, cities, bind, live, **options):
+        if live:
+            return self.live(bind)
         try:
             check_configuration()
         except DemoError as error:
@@ -68,5 +80,33 @@ class Command(BaseCommand):
             f"stopped after {progress.elapsed:.0f} s: {progress.photos} photos made, "
             f"{progress.notifications} notifications sent, {progress.errors} errors"
         )
+        if crashed:
+            raise CommandError(f"daphne exited by itself (status {server.process.returncode})")
+
+    def live(self, bind):
+        """Serve the seeded cities from the live sources; the web process runs them."""
+        names = os.environ.get("SOURCES") or "bluesky"
+        env = {**os.environ, "SOURCES": names}
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("database migrated, cities seeded")
+        server = Server(bind, public_port())
+        try:
+            with stop_on_signals() as stop:
+                server.start(on_exit=stop.set, env=env)
+                server.wait_until_up(f"{settings.PUBLIC_BASE_URL}/healthz", stop)
+                url = f"{settings.PUBLIC_BASE_URL}/"
+                self.stdout.write(self.style.SUCCESS(f"\n  Wazstagram is live: open {url}"))
+                self.stdout.write(
+                    f"  Real photos from {names}: posts tagged with a city's hashtags. "
+                    "Progress lines every minute, warnings when a source cannot be reached; "
+                    "Ctrl-C stops.\n"
+                )
+                stop.wait()
+                crashed = server.exited()
+        except DemoError as error:
+            raise CommandError(str(error)) from None
+        finally:
+            server.stop()
+        self.stdout.write("stopped")
         if crashed:
             raise CommandError(f"daphne exited by itself (status {server.process.returncode})")
