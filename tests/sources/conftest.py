@@ -22,8 +22,8 @@ def _quick_sources(settings):
 class Running:
     """The source runner on a loop of its own thread, while the test acts and waits."""
 
-    def __init__(self, source):
-        self.source = source
+    def __init__(self, source, report_interval: float = 3600):
+        self.source, self.report_interval = source, report_interval
         self.counts = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"run-{source.name}")
@@ -37,7 +37,7 @@ class Running:
         async def run():
             self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
             self._started.set()
-            counts = await run_sources([self.source], self._stop, report_interval=3600)
+            counts = await run_sources([self.source], self._stop, self.report_interval)
             self.counts = counts[self.source.name]
 
         asyncio.run(run())

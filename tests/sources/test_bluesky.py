@@ -265,3 +265,12 @@ def test_a_city_switched_off_for_bluesky_gets_none_of_its_posts(jetstream, runni
 def _site_cursor() -> int:
     row = SourceState.objects.filter(city=None, source="bluesky").first()
     return int(row.cursor) if row and row.cursor else 0
+
+
+def test_the_runner_reports_what_each_source_did_every_interval(jetstream, caplog):
+    caplog.set_level("INFO", logger="ingest.sources.runner")
+    with Running(bluesky.SOURCE, report_interval=0.3) as running:
+        jetstream.wait_for_connections(1)
+        jetstream.post(ALICE, hashtags=["seattle"], images=[1, 2])
+        running.wait_for(lambda: "bluesky: 2 photos, 0 retracted" in caplog.text)
+        running.wait_for(lambda: "bluesky: 0 photos, 0 retracted" in caplog.text)  # the next one

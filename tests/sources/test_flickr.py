@@ -1,12 +1,14 @@
 """Flickr through the source runner, against the Flickr API double over a real socket."""
 
+import time
+
 import pytest
 
 from feed.models import Photo
 from ingest.models import SourceState
 from ingest.sources import flickr
 from ingest.sources.flickr.message import Unusable, to_messages
-from tests.sources.conftest import run_until
+from tests.sources.conftest import Running, run_until
 from tests.support.flickr import FlickrApi
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,7 +98,7 @@ def test_outages_keep_the_cursor_and_recover(api):
     assert cursor("seattle") == "1900000000"
 
 
-def test_a_refused_key_is_recorded_and_no_photo_or_crash_follows(api, settings):
+def test_a_refused_key_is_recorded_and_no_photo_or_crash_follows(api, settings, caplog):
     settings.FLICKR_API_KEY = "wrong-key-0000"
     api.add_photo(lat=SEATTLE[0], lon=SEATTLE[1])
 
@@ -111,6 +113,8 @@ def test_a_refused_key_is_recorded_and_no_photo_or_crash_follows(api, settings):
 
     state = SourceState.objects.get(city__slug="seattle", source="flickr")
     assert "wrong-key" not in state.last_error  # the key never reaches the admin
+    assert "flickr: search for seattle failed (stat fail, code 100" in caplog.text
+    assert "wrong-key" not in caplog.text  # nor a log line
     assert not photos_of("seattle")
 
 
@@ -164,3 +168,15 @@ def test_a_photo_without_extras_still_shows_with_blank_fields():
     assert message["license"] == "" and message["caption"] is None
     assert message["user"]["avatar"] == "https://www.flickr.com/images/buddyicon.gif"
     assert message["location"] == {"lat": None, "lng": None, "name": ""}
+
+
+def test_all_cities_share_the_keys_budget(api, settings):
+    settings.FLICKR_CALLS_PER_HOUR = 36_000  # one call every 0.1 s for the whole site
+    settings.FLICKR_POLL_INTERVAL = 0  # every city always due: only the budget holds calls back
+    with Running(flickr.SOURCE) as running:
+        running.wait_for(lambda: len(api.calls) >= 3)
+        first = len(api.calls)
+        time.sleep(1.0)
+        during = len(api.calls) - first
+
+    assert 1 <= during <= 11 + 1  # at most ten a second, one in flight at the edges

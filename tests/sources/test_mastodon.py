@@ -181,3 +181,15 @@ def test_the_content_keeps_its_text_and_never_its_markup():
         '<p>Hi &amp; <script>alert(1)</script><a href="x">#<span>seattle</span></a></p><p>2</p>'
     )
     assert html_text(content) == "Hi & alert(1)#seattle\n2"
+
+
+def test_polls_stay_inside_the_servers_rate_limit(settings):
+    with MastodonServer(rate_limit=12, window_seconds=2) as server:
+        settings.SOURCES = ["mastodon"]
+        settings.MASTODON_SERVERS = [server.url]
+        settings.MASTODON_ACCESS_TOKENS = {}
+        settings.MASTODON_POLL_INTERVAL = 0  # every hashtag always due: only the budget holds
+        with Running(mastodon.SOURCE) as running:
+            running.wait_for(lambda: len(tag_requests(server)) >= 20, timeout=30)
+
+    assert running.counts["errors"] == 0  # never a 429
