@@ -59,8 +59,17 @@ def photo_ids(stream, count: int, timeout: float = 30) -> list[str]:
 class LiveSite:
     """One daphne process and its database; `restart()` keeps the port and the data."""
 
-    def __init__(self, workdir: Path, redis_url: str, builtin_source: bool = False, **env: str):
+    def __init__(
+        self,
+        workdir: Path,
+        redis_url: str,
+        builtin_source: bool = False,
+        serve: list[str] | None = None,
+        **env: str,
+    ):
+        """`serve`: run `manage.py serve` with these arguments instead of daphne."""
         self.workdir = workdir
+        self.serve = serve
         self.instagram = None if builtin_source else FakeInstagram(CLIENT_ID, CLIENT_SECRET)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -117,9 +126,14 @@ class LiveSite:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
+            command = (
+                [sys.executable, "manage.py", "serve", "--port", str(self.port), *self.serve]
+                if self.serve is not None
+                else [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port)]
+                + ["wazstagram.asgi:application"]
+            )
             self.process = subprocess.Popen(
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port)]
-                + ["wazstagram.asgi:application"],
+                command,
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
