@@ -19,6 +19,9 @@ class Subscription(models.Model):
     cursor = models.CharField("min_id cursor", max_length=64, blank=True)
     last_error = models.TextField(blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
+    pokes = models.PositiveBigIntegerField(
+        default=0, help_text="Pokes a node left to the one fetching (a counter, not a clock)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

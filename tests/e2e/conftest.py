@@ -28,7 +28,9 @@ def live_site(tmp_path_factory, redis_url):
     site.close()
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API keeps an event loop running in the main thread while it
+# is open, which asyncio tests of later modules cannot share.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -15,10 +15,12 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from feed.models import City
 from feed.photo import INSTAGRAM
+from ingest.locks import nodes_take_turns, try_lock
 from ingest.models import Subscription
 from ingest.publish import store_and_publish
 
@@ -37,12 +39,45 @@ def fetch_city(slug: str, object_ids: list[str] = ()) -> int:
     """Fetch, store and publish the city's media newer than its cursor; how many photos were new.
 
     `object_ids` are the geographies the notification poked; they are used
-    when the city's subscription does not know its geography yet.
+    when the city's subscription does not know its geography yet. One node fetches a city
+    at a time: a node that finds the city's lock taken records the poke and leaves it to
+    the holder, which fetches once more after its fetch (and checks again once it let go,
+    so a poke recorded meanwhile is never lost).
     """
+    if not nodes_take_turns():
+        return _fetch_city(slug, object_ids)[0]
+    stored, poked = 0, False
+    while True:
+        with try_lock(f"fetch:{slug}") as held:
+            if held:
+                new, pokes = _fetch_city(slug, object_ids)
+                stored += new
+        if held:
+            if _pokes(slug) == pokes:  # read after letting go: no poke falls in between
+                return stored
+            continue  # poked during the fetch: once more
+        if poked:  # left a poke, and the lock is still taken: its holder fetches after
+            return stored
+        Subscription.objects.filter(city__slug=slug).update(pokes=F("pokes") + 1)
+        poked = True
+        logger.info("fetch for %s left to the node fetching it now", slug, extra=_about(slug))
+
+
+def _pokes(slug: str) -> int:
+    """Pokes other nodes left for the city so far."""
+    return Subscription.objects.filter(city__slug=slug).values_list("pokes", flat=True).first() or 0
+
+
+def _fetch_city(slug: str, object_ids: list[str]) -> tuple[int, int]:
+    """(photos stored, the city's pokes as its subscription was read)."""
     subscription = _subscription(slug)
     if subscription is None:
         logger.warning("fetch for unknown city %s skipped", slug)
-        return 0
+        return 0, 0
+    return _fetch_subscription(subscription, slug, object_ids), subscription.pokes
+
+
+def _fetch_subscription(subscription: Subscription, slug: str, object_ids: list[str]) -> int:
     city = subscription.city
     if not subscription.object_id:
         if not object_ids:
