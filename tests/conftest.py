@@ -79,8 +79,7 @@ def _callback_reads_cities_afresh():
 @pytest.fixture
 def staff_client(client, db):
     """The test client logged in as a staff superuser, as an operator in the admin."""
-    User.objects.create_superuser("operator", password="pw-operator-1")
-    client.login(username="operator", password="pw-operator-1")
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     return client
 
 

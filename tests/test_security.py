@@ -101,12 +101,10 @@ def test_the_built_in_source_is_off_in_production():
 @pytest.mark.django_db
 def test_admin_is_for_staff_only(client):
     assert client.get("/admin/feed/photo/").status_code == 302
-    User.objects.create_user("visitor", password="pw-visitor-1")
-    client.login(username="visitor", password="pw-visitor-1")
+    client.force_login(User.objects.create_user("visitor", password="pw-visitor-1"))
     response = client.get("/admin/feed/photo/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    User.objects.create_superuser("boss", password="pw-boss-1")
-    client.login(username="boss", password="pw-boss-1")
+    client.force_login(User.objects.create_superuser("boss", password="pw-boss-1"))
     assert client.get("/admin/feed/photo/").status_code == 200
 
 
@@ -125,8 +123,7 @@ def test_admin_is_for_staff_only(client):
 )
 def test_no_secret_in_pages(client, url, make_photo):
     make_photo("seattle")
-    User.objects.create_superuser("boss", password="pw-boss-1")
-    client.login(username="boss", password="pw-boss-1")
+    client.force_login(User.objects.create_superuser("boss", password="pw-boss-1"))
     body = client.get(url).content.decode()
     for secret in (settings.INSTAGRAM_CLIENT_SECRET, settings.SECRET_KEY):
         assert secret not in body
@@ -216,3 +213,54 @@ def test_a_refused_notification_is_logged_with_its_city_and_source(client, caplo
     entry = json.loads(JsonFormatter().format(record))
     assert entry["city"] == "seattle" and entry["source"] == "instagram"
     assert entry["message"] == "notification for seattle refused (403): bad or missing signature"
+
+
+def _log_in(client, username, password, address="127.0.0.1"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+@pytest.mark.django_db
+def test_admin_logins_are_locked_out_per_address_after_repeated_failures(client, caplog):
+    User.objects.create_superuser("boss", password="pw-boss-1")
+    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _log_in(client, f"guess-{attempt}", "wrong", "203.0.113.7").status_code == 200
+    assert _log_in(client, "guess", "wrong", "203.0.113.7").status_code == 429  # the last one
+
+    locked = _log_in(client, "boss", "pw-boss-1", "203.0.113.7")  # right, but too late
+
+    assert locked.status_code == 429
+    assert "Locking out" in caplog.text and "203.0.113.7" in caplog.text
+    assert _log_in(client, "boss", "pw-boss-1", "198.51.100.2").status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_logins_are_locked_out_per_username_from_any_address(client):
+    User.objects.create_superuser("boss", password="pw-boss-1")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        _log_in(client, "boss", "wrong", f"198.51.100.{attempt + 10}")
+
+    assert _log_in(client, "boss", "pw-boss-1", "192.0.2.99").status_code == 429
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_lockout_counts_the_clients_address(client, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    User.objects.create_superuser("boss", password="pw-boss-1")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/admin/login/",
+            {"username": f"guess-{attempt}", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR="203.0.113.9:51234",
+        )
+    other_client = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "boss", "password": "pw-boss-1"},
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR="198.51.100.3",
+    )
+    assert other_client.status_code == 302  # the balancer's address is not the one locked

@@ -78,3 +78,12 @@ def _is_address(text: str) -> bool:
 @cache
 def _networks(entries: tuple[str, ...]) -> list:
     return [ip_network(entry, strict=False) for entry in entries]
+
+
+def request_address(request) -> str:
+    """The client address of a Django request (the admin's login throttling counts by it)."""
+    return client_address(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR"),
+        request.META.get("HTTP_FORWARDED"),
+    )

@@ -6,6 +6,7 @@ built-in Instagram-compatible source.
 """
 
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -59,6 +60,7 @@ INSTAGRAM_SOURCE_ENABLED = env.bool("INSTAGRAM_SOURCE_ENABLED", default=DEBUG)
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -83,7 +85,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with 429.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# The admin login is a target: django-axes counts failures per client address and per
+# username, locks either out for ADMIN_LOCKOUT_MINUTES after ADMIN_LOGIN_ATTEMPTS failures
+# (429) and logs each lock-out; the address is the one TRUSTED_PROXIES saw.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_ATTEMPTS", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("ADMIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "wazstagram.clientaddress.request_address"
+AXES_RESET_ON_SUCCESS = True
+# The lock-out lines name the address and the username (never the password).
+AXES_SENSITIVE_PARAMETERS = []
 
 ROOT_URLCONF = "wazstagram.urls"
 ASGI_APPLICATION = "wazstagram.asgi.application"
@@ -321,6 +340,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lock-outs, not every step
         # The Service Bus SDK narrates every connection and retry at INFO.
         "azure": {"level": "WARNING"},
     },

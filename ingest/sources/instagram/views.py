@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from feed.photo import INSTAGRAM
 from ingest import cities
-from wazstagram.clientaddress import client_address
+from wazstagram.clientaddress import request_address
 from wazstagram.ratelimit import RateLimiter
 
 from . import fetcher
@@ -32,11 +32,7 @@ def _limiter(rate: float, burst: int) -> RateLimiter:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback(request, slug):
-    address = client_address(
-        request.META.get("REMOTE_ADDR", ""),
-        request.META.get("HTTP_X_FORWARDED_FOR"),
-        request.META.get("HTTP_FORWARDED"),
-    )
+    address = request_address(request)
     if not _limiter(settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST).allow(address):
         logger.warning(
             "callback from %s refused: over the rate limit",
