@@ -6,6 +6,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from wazstagram.metrics import OPEN_PAGES
+
 from .frames import photo_frame
 from .groups import city_group
 from .history import latest_messages, opening_messages
@@ -78,10 +80,12 @@ class CityConsumer(AsyncWebsocketConsumer):
             self.group, self.send_frame, self.reconnect, self.sent, name=self.scope["path"]
         )
         self.joined = True
+        OPEN_PAGES.labels(self.slug).inc()
 
     async def leave_stream(self):
         await self.hub.leave(self.group, self.outbox)
         self.joined = False
+        OPEN_PAGES.labels(self.slug).dec()
 
     async def send_frame(self, frame: str):
         """One live frame, serialized once by the relay and forwarded as it is."""

@@ -22,6 +22,8 @@ import weakref
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from wazstagram.metrics import FRAMES_DROPPED, FRAMES_SENT, HUB_BATCHES
+
 from .frames import FRAME_EVENT
 from .outbox import Item, Outbox
 from .recent import RecentIds
@@ -79,6 +81,8 @@ class Subscription:
         items, self._pending, self._flush = self._pending, [], None
         for outbox in self.outboxes:
             outbox.offer(items)
+        HUB_BATCHES.inc()
+        FRAMES_SENT.inc(len(items) * len(self.outboxes))
 
     def interrupt(self) -> None:
         """Frames may have been lost: the pages reconnect and resume from the database."""
@@ -139,6 +143,7 @@ class Hub:
 
     def _count_drop(self) -> None:
         self.dropped += 1
+        FRAMES_DROPPED.inc()
 
     async def _subscribe(self, group: str) -> Subscription:
         subscription = Subscription(group, await self.layer.new_channel(CHANNEL_PREFIX))

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from feed.models import City, Photo
 from feed.moderation import block_reason
+from wazstagram.metrics import PUBLISH_FAILURES, PUBLISH_SECONDS
 
 from .bus import BusError, get_bus
 from .events import photo_event
@@ -73,8 +74,10 @@ def publish(photos: list[Photo]) -> int:
         message["published_at"] = now
         events.append(photo_event(message))
     try:
-        get_bus().publish_many(events)
+        with PUBLISH_SECONDS.time():
+            get_bus().publish_many(events)
     except BusError as error:
+        PUBLISH_FAILURES.inc()
         logger.warning("bus refused %d photos, kept pending: %s", len(photos), error)
         return 0
     Photo.objects.filter(pk__in=[photo.pk for photo in photos]).update(published_at=now)

@@ -31,6 +31,7 @@ def _configured_secrets():
         "SERVICEBUS_CONNECTION_STRING",
         "SECRET_KEY",
         "FLICKR_API_KEY",
+        "METRICS_TOKEN",
     )
     values = [getattr(settings, name, "") or "" for name in names]
     values.extend(getattr(settings, "MASTODON_ACCESS_TOKENS", {}).values())

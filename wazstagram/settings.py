@@ -45,7 +45,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -302,6 +302,9 @@ INGEST_RATE_BURST = env.int("INGEST_RATE_BURST", default=500)
 
 # Proxies (addresses or networks) whose X-Forwarded-For tells the client's address.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# /metrics answers scrapes from these networks, or with `Authorization: Bearer METRICS_TOKEN`.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # What one client may do to the live stream (feed/guard.py): the largest frame it may send
 # (bytes; close 1009), frames a second and burst (close 1008), open connections per address

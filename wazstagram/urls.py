@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import health
+from .metrics_view import metrics
 
 urlpatterns = [
     path("", include("feed.urls")),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 if settings.INSTAGRAM_SOURCE_ENABLED:

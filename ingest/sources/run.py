@@ -5,6 +5,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from wazstagram.metrics import SOURCE_ITEMS
+
 # The counters every source keeps (the runner's minute lines and metrics read them).
 PHOTOS, SKIPPED, ERRORS, RETRACTED = "photos", "skipped", "errors", "retracted"
 
@@ -14,6 +16,12 @@ class Run:
     name: str
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     counts: Counter = field(default_factory=Counter)
+
+    def count(self, outcome: str, number: int = 1) -> None:
+        """Count what the source did, for its minute lines and for /metrics."""
+        self.counts[outcome] += number
+        if number:
+            SOURCE_ITEMS.labels(self.name, outcome).inc(number)
 
     async def sleep(self, seconds: float) -> bool:
         """Wait `seconds` unless stopped first; whether the run should go on."""

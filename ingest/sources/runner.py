@@ -54,7 +54,7 @@ async def _supervised(source: PhotoSource, run: Run) -> None:
         try:
             await source.run(run)
         except Exception:
-            run.counts[ERRORS] += 1
+            run.count(ERRORS)
             logger.exception("%s crashed; starting it again in 5 s", source.name)
             await run.sleep(5.0)
 

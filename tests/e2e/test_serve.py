@@ -3,6 +3,7 @@
 import signal
 import socket
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.support.live import LiveSite
+from tests.support.live import LiveSite, photo_ids
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -103,3 +104,48 @@ def _workers(pid: int) -> list[int]:
         for child in children
         if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
     ]
+
+
+SEATTLE_PAGES = ("wazstagram_open_pages", (("city", "seattle"),))
+
+
+def scrape(site) -> dict:
+    """Every sample of /metrics as {(name, sorted labels): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"{site.url}/metrics", timeout=5).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_add_up_across_two_workers_and_move_when_a_photo_is_delivered(tmp_path, redis_url):
+    site = LiveSite(tmp_path, redis_url, serve=["--workers", "2"])
+    site.prepare()
+    site.start()
+    try:
+        wait_for(lambda: len(_workers(site.process.pid)) == 2, "two workers")
+        with ExitStack() as stack:
+            pages = [
+                stack.enter_context(site.open_stream("seattle", open_timeout=WAIT))
+                for _ in range(6)
+            ]
+            wait_for(lambda: scrape(site).get(SEATTLE_PAGES) == 6, "the pages to be in")
+            photo = site.post_photo("seattle")
+            for page in pages:
+                assert photo_ids(page, 1, WAIT) == [photo["id"]]
+            metrics = scrape(site)
+    finally:
+        site.close()
+
+    assert metrics[SEATTLE_PAGES] == 6  # both workers' pages, added up
+    assert metrics[("wazstagram_frames_sent_total", ())] >= 6
+    assert (
+        metrics[("wazstagram_notifications_total", (("result", "200"), ("source", "instagram")))]
+        >= 1
+    )
+    assert metrics[("wazstagram_fetches_total", (("result", "ok"), ("source", "instagram")))] >= 1
+    assert metrics[("wazstagram_relay_events_total", ())] >= 1
+    assert metrics[("wazstagram_outbox_pending", ())] == 0

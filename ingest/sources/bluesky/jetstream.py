@@ -70,7 +70,7 @@ class Jetstream:
                 problem = f"cannot be reached ({error or type(error).__name__}; is the network up?)"
             except websockets.WebSocketException as error:
                 problem = f"dropped the connection ({error or type(error).__name__})"
-            self.run.counts[ERRORS] += 1
+            self.run.count(ERRORS)
             delay = backoff(attempt, settings.SOURCE_BACKOFF, settings.SOURCE_MAX_BACKOFF)
             attempt += 1
             logger.warning(
@@ -112,7 +112,7 @@ class Jetstream:
                 raise Unreadable("time_us is not an integer")
             self._take(event)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            self.run.counts[SKIPPED] += 1
+            self.run.count(SKIPPED)
             logger.debug("bluesky: frame skipped: %s", error, extra=ABOUT)
             return
         self.batch.time_us = time_us
@@ -168,15 +168,15 @@ class Jetstream:
                     try:
                         messages.extend(to_messages(event, cities, authors[event["did"]]))
                     except Unreadable as reason:
-                        self.run.counts[SKIPPED] += 1
+                        self.run.count(SKIPPED)
                         logger.debug("bluesky: post skipped: %s", reason, extra=ABOUT)
-            self.run.counts[PHOTOS] += take(SOURCE, messages)
-            self.run.counts[RETRACTED] += retract_posts(SOURCE, batch.deleted)
+            self.run.count(PHOTOS, take(SOURCE, messages))
+            self.run.count(RETRACTED, retract_posts(SOURCE, batch.deleted))
             if batch.time_us is not None:
                 state.save_cursor(SOURCE, None, str(batch.time_us))
             return True
         except DatabaseError as error:
-            self.run.counts[ERRORS] += 1
+            self.run.count(ERRORS)
             logger.warning("bluesky: could not store, kept for later: %s", error, extra=ABOUT)
             return False
         finally:

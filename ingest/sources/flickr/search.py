@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from feed.models import City
+from wazstagram.metrics import FETCH_SECONDS, FETCHES
 
 from .. import state
 from ..intake import take
@@ -60,10 +61,13 @@ class Search:
                     await self.run.sleep(1.0)
                     continue
                 try:
-                    await asyncio.to_thread(self._poll, city)
+                    with FETCH_SECONDS.labels(SOURCE).time():
+                        await asyncio.to_thread(self._poll, city)
+                    FETCHES.labels(SOURCE, "ok").inc()
                     attempt = 0
                 except (Unavailable, Refused, DatabaseError) as error:
-                    self.run.counts[ERRORS] += 1
+                    FETCHES.labels(SOURCE, type(error).__name__.lower()).inc()
+                    self.run.count(ERRORS)
                     delay = backoff(attempt, settings.SOURCE_BACKOFF, settings.SOURCE_MAX_BACKOFF)
                     attempt += 1
                     logger.warning(
@@ -105,9 +109,9 @@ class Search:
                 try:
                     messages.extend(to_messages(photo, city.slug))
                 except Unusable as reason:
-                    self.run.counts[SKIPPED] += 1
+                    self.run.count(SKIPPED)
                     logger.debug("flickr: photo skipped: %s", reason, extra={"source": SOURCE})
-            self.run.counts[PHOTOS] += take(SOURCE, messages)
+            self.run.count(PHOTOS, take(SOURCE, messages))
             newest = max((uploaded_at(photo) for photo in found), default=0)
             if newest > since:
                 state.save_cursor(SOURCE, city, str(newest))

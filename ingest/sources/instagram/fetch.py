@@ -23,6 +23,7 @@ from feed.photo import INSTAGRAM
 from ingest.locks import nodes_take_turns, try_lock
 from ingest.models import Subscription
 from ingest.publish import store_and_publish
+from wazstagram.metrics import FETCH_SECONDS, FETCHES
 
 from .client import ApiError, ApiUnavailable, RateLimited, get_client
 from .media import message_from_media
@@ -74,7 +75,9 @@ def _fetch_city(slug: str, object_ids: list[str]) -> tuple[int, int]:
     if subscription is None:
         logger.warning("fetch for unknown city %s skipped", slug)
         return 0, 0
-    return _fetch_subscription(subscription, slug, object_ids), subscription.pokes
+    with FETCH_SECONDS.labels(INSTAGRAM).time():
+        stored = _fetch_subscription(subscription, slug, object_ids)
+    return stored, subscription.pokes
 
 
 def _fetch_subscription(subscription: Subscription, slug: str, object_ids: list[str]) -> int:
@@ -90,6 +93,7 @@ def _fetch_subscription(subscription: Subscription, slug: str, object_ids: list[
         try:
             stored = _fetch_pages(city, subscription)
         except ApiUnavailable as error:
+            FETCHES.labels(INSTAGRAM, "unavailable").inc()
             _record(subscription, error=str(error))
             delay = _backoff(attempt, error)
             if isinstance(error, RateLimited):
@@ -105,10 +109,12 @@ def _fetch_subscription(subscription: Subscription, slug: str, object_ids: list[
             if not isinstance(error, RateLimited):
                 time.sleep(delay)
         except ApiError as error:
+            FETCHES.labels(INSTAGRAM, "refused").inc()
             _record(subscription, error=str(error))
             logger.error("fetch for %s refused by the API: %s", slug, error, extra=_about(slug))
             return 0
         else:
+            FETCHES.labels(INSTAGRAM, "ok").inc()
             now = timezone.now()
             if subscription.last_error or _fetched_at_due(subscription, now):
                 _record(subscription, fetched_at=now, error="")

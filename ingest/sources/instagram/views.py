@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from feed.photo import INSTAGRAM
 from ingest import cities
 from wazstagram.clientaddress import request_address
+from wazstagram.metrics import NOTIFICATIONS
 from wazstagram.ratelimit import RateLimiter
 
 from . import fetcher
@@ -32,6 +33,16 @@ def _limiter(rate: float, burst: int) -> RateLimiter:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback(request, slug):
+    try:
+        response = _answer(request, slug)
+    except Http404:
+        NOTIFICATIONS.labels(INSTAGRAM, "404").inc()
+        raise
+    NOTIFICATIONS.labels(INSTAGRAM, str(response.status_code)).inc()
+    return response
+
+
+def _answer(request, slug):
     address = request_address(request)
     if not _limiter(settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST).allow(address):
         logger.warning(

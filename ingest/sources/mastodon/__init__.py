@@ -7,6 +7,8 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
+from wazstagram.metrics import FETCH_SECONDS, FETCHES
+
 from .. import PhotoSource, state
 from ..hashtags import CityHashtags
 from ..run import ERRORS, Run, backoff
@@ -41,11 +43,14 @@ async def _poll(run: Run, timelines: Timelines) -> None:
             await run.sleep(1.0)
             continue
         try:
-            await asyncio.to_thread(_poll_once, timelines, hashtag)
+            with FETCH_SECONDS.labels(NAME).time():
+                await asyncio.to_thread(_poll_once, timelines, hashtag)
+            FETCHES.labels(NAME, "ok").inc()
             attempt = 0
             await run.sleep(timelines.pause())
         except (Unavailable, DatabaseError) as error:
-            run.counts[ERRORS] += 1
+            FETCHES.labels(NAME, type(error).__name__.lower()).inc()
+            run.count(ERRORS)
             delay = backoff(attempt, settings.SOURCE_BACKOFF, settings.SOURCE_MAX_BACKOFF)
             attempt += 1
             if retry_at := getattr(error, "retry_at", None):

@@ -51,7 +51,7 @@ async def stream(run: Run, timelines: Timelines) -> None:
             problem = "closed the stream"
         except (OSError, TimeoutError, websockets.WebSocketException) as error:
             problem = f"stream unreachable or dropped ({error or type(error).__name__})"
-        run.counts[ERRORS] += 1
+        run.count(ERRORS)
         delay = backoff(attempt, settings.SOURCE_BACKOFF, settings.SOURCE_MAX_BACKOFF)
         attempt += 1
         logger.warning(
@@ -93,7 +93,7 @@ async def _handle(run: Run, timelines: Timelines, frame) -> None:
         event = json.loads(frame)
         kind, payload, stream_name = event["event"], event["payload"], event.get("stream")
     except (ValueError, KeyError, TypeError):
-        run.counts[SKIPPED] += 1
+        run.count(SKIPPED)
         return
     if kind == "delete" and isinstance(payload, str):
         await _in_thread(run, _retract, run, timelines.host, payload)
@@ -111,21 +111,21 @@ def _take(run: Run, timelines: Timelines, payload: str, hashtag: str) -> None:
             for message in to_messages(status, city, timelines.host)
         ]
     except (ValueError, Unusable) as reason:
-        run.counts[SKIPPED] += 1
+        run.count(SKIPPED)
         logger.debug("mastodon: streamed status skipped: %s", reason, extra={"source": SOURCE})
         return
-    run.counts[PHOTOS] += take(SOURCE, messages)
+    run.count(PHOTOS, take(SOURCE, messages))
 
 
 def _retract(run: Run, host: str, status_id: str) -> None:
-    run.counts[RETRACTED] += retract_posts(SOURCE, [post_id(host, status_id)])
+    run.count(RETRACTED, retract_posts(SOURCE, [post_id(host, status_id)]))
 
 
 async def _in_thread(run: Run, work, *args) -> None:
     try:
         await asyncio.to_thread(work, *args)
     except DatabaseError as error:
-        run.counts[ERRORS] += 1
+        run.count(ERRORS)
         logger.warning("mastodon: could not store a streamed event: %s", error)
     finally:
         await asyncio.to_thread(close_old_connections)

@@ -92,7 +92,7 @@ class Timelines:
                     try:
                         messages.extend(to_messages(status, city, self.host))
                     except Unusable as reason:
-                        self.run.counts[SKIPPED] += 1
+                        self.run.count(SKIPPED)
                         logger.debug("mastodon: status skipped: %s", reason, extra=_about(None))
             new += take(SOURCE, messages)
             cursor = max((s["id"] for s in statuses if _is_id(s)), key=_order, default=cursor)
@@ -100,7 +100,7 @@ class Timelines:
             if len(statuses) < PAGE or self.run.stop.is_set():
                 break
             time.sleep(min(self.pause(), 5.0))
-        self.run.counts[PHOTOS] += new
+        self.run.count(PHOTOS, new)
         return new
 
     def _page(self, hashtag: str, cursor: str) -> list:

@@ -8,12 +8,15 @@
   Forwarded behind TRUSTED_PROXIES (wazstagram/clientaddress.py), so uvicorn's own
   proxy headers are off; Django reads X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
 - One worker process per core when the channel layer is Redis (the in-memory layer
-  reaches one process only).
+  reaches one process only); their metrics are added up (prometheus-client's
+  multiprocess mode).
 - SIGTERM stops accepting, closes open pages with 1012 (service restart: they reconnect,
   to another node when this one is gone) and waits up to --graceful seconds.
 """
 
 import os
+import shutil
+import tempfile
 
 import uvicorn
 from django.conf import settings
@@ -48,7 +51,17 @@ class Command(BaseCommand):
             f"up to {settings.FEED_CLIENT_MAX_FRAME} bytes"
         )
         self.stdout.flush()
-        uvicorn.run("wazstagram.asgi:application", **options_for(host, port, workers, graceful))
+        options = options_for(host, port, workers, graceful)
+        if workers == 1:
+            uvicorn.run("wazstagram.asgi:application", **options)
+            return
+        # Each worker counts in files of this directory; /metrics adds them up.
+        metrics = tempfile.mkdtemp(prefix="wazstagram-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
+        try:
+            uvicorn.run("wazstagram.asgi:application", **options)
+        finally:
+            shutil.rmtree(metrics, ignore_errors=True)
 
 
 def options_for(host: str, port: int, workers: int, graceful: float) -> dict:
