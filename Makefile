@@ -30,9 +30,10 @@ lint: install
 test: install lint
 	scripts/ensure-chromium.sh
 	. scripts/ensure-redis.sh && \
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) && . scripts/ensure-postgres.sh && \
 	$(BIN)/python -m pytest && \
-	echo "--- the suite again on PostgreSQL ($(TEST_DATABASE_URL))" && \
-	DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_NAME=$(TEST_DATABASE_NAME) $(BIN)/python -m pytest -m "not browser and not live"
+	echo "--- the suite again on PostgreSQL ($$TEST_DATABASE_URL)" && \
+	DATABASE_URL=$$TEST_DATABASE_URL TEST_DATABASE_NAME=$(TEST_DATABASE_NAME) $(BIN)/python -m pytest -m "not browser and not live"
 
 bench: install
 	. scripts/ensure-redis.sh && $(BIN)/python -m bench
