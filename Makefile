@@ -9,15 +9,23 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 # One test database per checkout, so two checkouts can test at once.
 TEST_DATABASE_NAME ?= test_wz_$(shell basename "$(CURDIR)" | tr -c 'a-zA-Z0-9\n' '_')
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench lock
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements.lock (with their hashes), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing the dependencies in pyproject.toml: pin them again, with hashes.
+lock:
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 # Migrate, serve with daphne, subscribe against the built-in source, simulate photos; Ctrl-C stops.
 run: install
@@ -26,6 +34,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/deptry .
 
 test: install lint
 	scripts/ensure-chromium.sh
