@@ -57,7 +57,9 @@ def nodes(tmp_path, redis_url, servicebus_broker, shared_database):
     try:
         for name in ("node-a", "node-b"):
             (tmp_path / name).mkdir()
-            site = LiveSite(tmp_path / name, redis_url, **env)
+            # One Instagram for both, as in production: a node may fetch the other's poke.
+            instagram = sites[0].instagram if sites else None
+            site = LiveSite(tmp_path / name, redis_url, instagram=instagram, **env)
             sites.append(site)
             site.prepare()
             site.start()

@@ -65,12 +65,19 @@ class LiveSite:
         redis_url: str,
         builtin_source: bool = False,
         serve: list[str] | None = None,
+        instagram: FakeInstagram | None = None,
         **env: str,
     ):
-        """`serve`: run `manage.py serve` with these arguments instead of daphne."""
+        """`serve`: run `manage.py serve` with these arguments instead of daphne.
+
+        `instagram`: another site's fake API, so that nodes of one site share it.
+        """
         self.workdir = workdir
         self.serve = serve
-        self.instagram = None if builtin_source else FakeInstagram(CLIENT_ID, CLIENT_SECRET)
+        self.owns_instagram = instagram is None and not builtin_source
+        self.instagram = instagram or (
+            None if builtin_source else FakeInstagram(CLIENT_ID, CLIENT_SECRET)
+        )
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -119,7 +126,7 @@ class LiveSite:
         return done.stdout
 
     def prepare(self) -> None:
-        if self.instagram:
+        if self.owns_instagram:
             self.instagram.start()
         self.manage("migrate", "--noinput", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
@@ -235,7 +242,7 @@ class LiveSite:
     def close(self) -> None:
         """Stop daphne, the publisher and the fake API."""
         self.stop()
-        if self.instagram:
+        if self.owns_instagram:
             self.instagram.stop()
         if self.publisher is not None:
             self.publisher.stdin.close()
