@@ -135,8 +135,8 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Block the users of selected photos")
     def block_users(self, request, queryset):
-        usernames = set(queryset.exclude(username="").values_list("username", flat=True))
-        hidden = sum(moderation.block_user(username) for username in usernames)
+        usernames = set(queryset.exclude(username="").values_list("username", "source"))
+        hidden = sum(moderation.block_user(username, source) for username, source in usernames)
         self.message_user(
             request,
             f"Blocked {len(usernames)} user(s); hid {hidden} photo(s).",
@@ -146,12 +146,14 @@ class PhotoAdmin(admin.ModelAdmin):
 
 @admin.register(BlockedUser)
 class BlockedUserAdmin(admin.ModelAdmin):
-    list_display = ["username", "reason", "created_at"]
+    list_display = ["username", "source", "reason", "created_at"]
+    list_filter = ["source"]
     search_fields = ["username"]
 
     def save_model(self, request, obj, form, change):
+        obj.username = obj.username.casefold()
         super().save_model(request, obj, form, change)
-        moderation.block_user(obj.username)
+        moderation.block_user(obj.username, obj.source)
 
 
 @admin.register(BlockedWord)

@@ -11,6 +11,9 @@ from .photo import PhotoMessage
 FRAME_EVENT = "feed.frame"
 PHOTO = "photo"
 RETRACT = "retract"
+PIN = "pin"
+QUEUED = "queued"
+DECIDED = "decided"
 
 
 def photo_frame(message: PhotoMessage) -> str:
@@ -19,6 +22,23 @@ def photo_frame(message: PhotoMessage) -> str:
 
 def retract_frame(photo_id: str) -> str:
     return json.dumps({"type": RETRACT, "id": photo_id}, separators=(",", ":"))
+
+
+def pin_frame(message: PhotoMessage, pinned: bool) -> str:
+    """Pages move a pinned photo first (adding it if they lack it), an unpinned one back."""
+    return json.dumps({"type": PIN, "photo": message, "pinned": pinned}, separators=(",", ":"))
+
+
+def queued_frame(message: PhotoMessage) -> str:
+    """Moderation desks: a photo joined the queue."""
+    return json.dumps({"type": QUEUED, "photo": message}, separators=(",", ":"))
+
+
+def decided_frame(photo_id: str, action: str, by: str) -> str:
+    """Moderation desks: a moderator decided a photo."""
+    return json.dumps(
+        {"type": DECIDED, "id": photo_id, "action": action, "by": by}, separators=(",", ":")
+    )
 
 
 def layer_event(kind: str, photo_id: str, frame: str) -> dict:

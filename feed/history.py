@@ -17,6 +17,11 @@ def latest_messages(slug: str, after: str | None = None, limit: int | None = Non
     if slug != ALL_CITIES:
         photos = photos.filter(city__slug=slug)
     latest = list(photos.latest_first(limit or settings.FEED_HISTORY_SIZE))
+    if after is None:  # a fresh page: its pinned photos too, however old
+        shown = {photo.pk for photo in latest}
+        latest += [
+            photo for photo in photos.filter(pinned_at__isnull=False) if photo.pk not in shown
+        ]
     return [photo.to_message() for photo in reversed(latest)]
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .photo import INSTAGRAM, PhotoMessage
+from .photo import INSTAGRAM, SOURCE_NAMES, PhotoMessage
 
 
 class City(models.Model):
@@ -21,6 +21,16 @@ class City(models.Model):
         help_text="Metres around the centre; Instagram allows at most 5000.",
     )
     active = models.BooleanField(default=True)
+    moderation = models.CharField(
+        max_length=4,
+        choices=[("post", "post: shown at once, hidden later"), ("pre", "pre: approved first")],
+        default="post",
+        help_text="pre: every photo waits in the moderation queue until a moderator approves it.",
+    )
+    profanity_filter = models.BooleanField(
+        default=True,
+        help_text="Hold photos whose caption has a word of the shipped profanity list.",
+    )
     hashtags = models.JSONField(
         default=list,
         blank=True,
@@ -88,11 +98,19 @@ class Photo(models.Model):
         null=True, blank=True, help_text="Unix time the bus accepted it; empty means pending."
     )
     hidden = models.BooleanField(default=False, help_text="Hidden photos never reach a page.")
+    waiting = models.BooleanField(
+        default=False, help_text="Hidden until a moderator decides (the moderation queue)."
+    )
+    held_because = models.CharField("held because", max_length=200, blank=True)
+    pinned_at = models.DateTimeField(
+        null=True, blank=True, help_text="Pinned photos stay first on their city's page."
+    )
 
     objects = PhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["-pk"]
+        permissions = [("moderate_photo", "Can decide photos at the moderation desk")]
         indexes = [
             models.Index(fields=["city", "-id"], name="photo_city_latest"),
             models.Index(
@@ -133,6 +151,7 @@ class Photo(models.Model):
             "likes": self.likes,
             "license": self.license,
             "post": self.post,
+            "pinned": self.pinned_at is not None,
             "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "published_at": self.published_at,
         }
@@ -171,17 +190,25 @@ class Photo(models.Model):
 
 
 class BlockedUser(models.Model):
-    """An Instagram user whose photos are hidden and never published again."""
+    """A user of a source whose photos are hidden and never published again."""
 
-    username = models.CharField(max_length=100, unique=True)
+    source = models.CharField(
+        max_length=20, choices=[(name, name) for name in SOURCE_NAMES], default=INSTAGRAM
+    )
+    username = models.CharField(
+        max_length=100, help_text="Bluesky handle, Mastodon acct, Flickr owner, Instagram name."
+    )
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["username"]
+        ordering = ["source", "username"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "username"], name="blocked_user_per_source")
+        ]
 
     def __str__(self):
-        return self.username
+        return f"{self.username} ({self.source})"
 
 
 class BlockedWord(models.Model):
@@ -195,3 +222,26 @@ class BlockedWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class Decision(models.Model):
+    """The audit trail: who decided what about a photo, when and why."""
+
+    APPROVE, REJECT, PIN, UNPIN, BLOCK, UNDO = "approve", "reject", "pin", "unpin", "block", "undo"
+    photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, related_name="+")
+    media_id = models.CharField("media id", max_length=64)
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="decisions")
+    moderator = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, related_name="decisions"
+    )
+    action = models.CharField(
+        max_length=10, choices=[(a, a) for a in (APPROVE, REJECT, PIN, UNPIN, BLOCK, UNDO)]
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.moderator} {self.action} {self.media_id}"

@@ -11,8 +11,11 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from .frames import PHOTO, RETRACT
+from .frames import PHOTO, PIN, QUEUED, RETRACT
 from .recent import RecentIds
+
+# Kinds that show a photo: each reaches a connection once.
+ONCE = (PHOTO, QUEUED)
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +54,10 @@ class Outbox:
             kind, photo_id, _ = item
             if kind == RETRACT:
                 self._sent.discard(photo_id)
-            elif not self._sent.add(photo_id):
+            elif kind in ONCE and not self._sent.add(photo_id):
                 continue
+            elif kind == PIN:
+                self._sent.add(photo_id)  # it carries the photo: no need to send it again
             if len(self._queue) >= self._limit:
                 self._drop_oldest()
             self._queue.append(item)

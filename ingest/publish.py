@@ -4,8 +4,10 @@ A photo is stored first with `published_at` empty; only the process whose
 insert created the row publishes it, so a media id fetched twice (two nodes,
 a retried page) reaches the pages once. `published_at` is set after the bus
 accepted the event; a photo the bus refused stays pending until the outbox
-runner (`ingest.outbox`) publishes it. A photo moderation blocks (its user, a
-word of its caption) or its source marks sensitive is stored hidden and never published.
+runner (`ingest.outbox`) publishes it. A photo moderation holds (its source marks it
+sensitive, a blocked or profane word, the city's pre-moderation) waits hidden in the
+moderation queue, announced to the desks; a blocked user's is hidden. Neither is published
+unless a moderator approves it.
 """
 
 import logging
@@ -17,11 +19,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from feed.models import City, Photo
-from feed.moderation import block_reason
+from feed.moderation import verdict
 from wazstagram.metrics import PUBLISH_FAILURES, PUBLISH_SECONDS
 
 from .bus import BusError, get_bus
-from .events import photo_event
+from .events import photo_event, queued_event
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +35,18 @@ def store_and_publish(city: City, messages: list[dict]) -> tuple[int, int]:
     """
     stored = [photo for message in messages if (photo := _store(city, message))]
     published = publish([photo for photo in stored if not photo.hidden])
+    announce_waiting([photo for photo in stored if photo.waiting])
     return len(stored), published
+
+
+def announce_waiting(photos: list[Photo]) -> None:
+    """Tell the moderation desks of every node about photos that joined the queue."""
+    if not photos:
+        return
+    try:
+        get_bus().publish_many([queued_event(photo.to_message()) for photo in photos])
+    except BusError as error:
+        logger.warning("desks not told of %d waiting photos: %s", len(photos), error)
 
 
 def publish_pending(limit: int = 500, older_than: float | None = None) -> int:
@@ -87,23 +100,18 @@ def publish(photos: list[Photo]) -> int:
     return len(photos)
 
 
-def _sensitive(message: dict) -> str | None:
-    """Why the source marks the photo sensitive (such photos are never published), or None."""
-    reason = message.get("sensitive")
-    return f"marked sensitive by its source ({reason})" if reason else None
-
-
 def _store(city: City, message: dict) -> Photo | None:
     """The new Photo, or None when its media id is already stored."""
     photo = Photo.from_message(city, message)
-    if reason := _sensitive(message) or block_reason(message):
+    if (decided := verdict(message, city)).hidden:
         logger.info(
-            "media %s stored hidden: %s",
+            "media %s stored %s: %s",
             photo.media_id,
-            reason,
+            "for the moderation queue" if decided.waiting else "hidden",
+            decided.reason,
             extra={"photo_id": photo.media_id, "city": city.slug},
         )
-        photo.hidden = True
+        photo.hidden, photo.waiting, photo.held_because = True, decided.waiting, decided.reason
     try:
         with transaction.atomic():
             photo.save(force_insert=True)

@@ -5,12 +5,19 @@ import time
 
 from channels.layers import get_channel_layer
 
-from feed.frames import layer_event, photo_frame, retract_frame
-from feed.groups import ALL_GROUP, city_group
+from feed.frames import (
+    decided_frame,
+    layer_event,
+    photo_frame,
+    pin_frame,
+    queued_frame,
+    retract_frame,
+)
+from feed.groups import ALL_GROUP, DESK_ALL_GROUP, city_group, desk_group
 from wazstagram.metrics import RELAY_BATCHES, RELAY_EVENTS, RELAY_LAG
 
 from .background import ensure_running
-from .events import PHOTO, describe
+from .events import DECIDED, DESK_EVENTS, PHOTO, PIN, QUEUED, describe
 
 
 async def deliver(events: list[dict], layer=None) -> None:
@@ -23,10 +30,25 @@ async def deliver(events: list[dict], layer=None) -> None:
         kind, photo_id, city = describe(event)
         if kind == PHOTO and isinstance(published := event["photo"].get("published_at"), float):
             RELAY_LAG.observe(max(0.0, now - published))
-        frame = photo_frame(event["photo"]) if kind == PHOTO else retract_frame(photo_id)
-        message = layer_event(kind, photo_id, frame)
-        await layer.group_send(city_group(city), message)
-        await layer.group_send(ALL_GROUP, message)
+        message = layer_event(kind, photo_id, _frame(kind, photo_id, event))
+        if kind in DESK_EVENTS:
+            await layer.group_send(desk_group(city), message)
+            await layer.group_send(DESK_ALL_GROUP, message)
+        else:
+            await layer.group_send(city_group(city), message)
+            await layer.group_send(ALL_GROUP, message)
+
+
+def _frame(kind: str, photo_id: str, event: dict) -> str:
+    if kind == PHOTO:
+        return photo_frame(event["photo"])
+    if kind == PIN:
+        return pin_frame(event["photo"], bool(event.get("pinned")))
+    if kind == QUEUED:
+        return queued_frame(event["photo"])
+    if kind == DECIDED:
+        return decided_frame(photo_id, str(event.get("action")), str(event.get("by")))
+    return retract_frame(photo_id)
 
 
 def ensure_in_process_relay() -> None:

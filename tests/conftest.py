@@ -54,7 +54,7 @@ def photo_message(city="seattle", **overrides) -> PhotoMessage:
 
 @pytest.fixture(autouse=True)
 def _reseed_cities_after_flush(request):
-    """Transactional tests flush the database, seeded cities included: put them back."""
+    """Transactional tests flush the database, seeded rows included: put them back."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker and marker.kwargs.get("transaction")) or {
         "transactional_db",
@@ -66,6 +66,7 @@ def _reseed_cities_after_flush(request):
         importlib.import_module("feed.migrations.0005_city_hashtags_photo_post").seed_hashtags(
             apps, None
         )
+        importlib.import_module("feed.migrations.0007_moderators_group").create_group(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -305,6 +305,11 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # /metrics answers scrapes from these networks, or with `Authorization: Bearer METRICS_TOKEN`.
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Seconds a process trusts its copy of the blocked users and words (a change made in the
+# admin of the same process counts at once).
+MODERATION_CACHE_SECONDS = env.float("MODERATION_CACHE_SECONDS", default=5.0)
+# Pinned photos a city (or the all-cities stream) may have at once.
+FEED_MAX_PINS = env.int("FEED_MAX_PINS", default=3)
 
 # What one client may do to the live stream (feed/guard.py): the largest frame it may send
 # (bytes; close 1009), frames a second and burst (close 1008), open connections per address

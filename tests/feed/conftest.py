@@ -4,6 +4,7 @@ import pytest
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
+from tests.ingest.conftest import bus_tap  # noqa: F401 - the bus as a relay sees it
 from wazstagram.asgi import websocket as websocket_app
 
 

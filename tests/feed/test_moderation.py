@@ -8,8 +8,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from feed.groups import city_group
-from feed.models import BlockedUser, BlockedWord, Photo
-from feed.moderation import block_reason
+from feed.models import BlockedUser, BlockedWord, City, Photo
+from feed.moderation import Verdict, verdict
 from tests.conftest import photo_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,12 +71,18 @@ async def test_blocking_a_user_hides_all_their_photos(staff_client, make_photo, 
 
 
 def test_blocked_users_and_words_keep_future_photos_off_the_site(staff_client, make_photo):
-    staff_client.post("/admin/feed/blockeduser/add/", {"username": "Spammer", "reason": "spam"})
+    staff_client.post(
+        "/admin/feed/blockeduser/add/",
+        {"username": "Spammer", "source": "instagram", "reason": "spam"},
+    )
     staff_client.post("/admin/feed/blockedword/add/", {"word": "casino"})
     assert BlockedWord.objects.filter(word="casino").exists()
-    assert block_reason(photo_message(user={"username": "spammer"})) == "user spammer is blocked"
-    assert "casino" in block_reason(photo_message(caption="Best CASINO in town!"))
-    assert block_reason(photo_message(caption="occasional sunshine")) is None
+    seattle = City.objects.get(slug="seattle")
+    blocked = verdict(photo_message(user={"username": "spammer"}), seattle)
+    assert blocked == Verdict(hidden=True, reason="user spammer is blocked")
+    worded = verdict(photo_message(caption="Best CASINO in town!"), seattle)
+    assert worded.waiting and "CASINO" in worded.reason
+    assert verdict(photo_message(caption="occasional sunshine"), seattle) == Verdict()
 
 
 def test_adding_a_blocked_word_hides_stored_photos_with_it(staff_client, make_photo):

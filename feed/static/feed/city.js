@@ -105,10 +105,17 @@
     return tile;
   }
 
-  // Newest first by the time it was taken; a tie goes to the later arrival.
+  // Pinned photos first; then newest first by the time it was taken, a tie to the later one.
   function insertTile(tile, message) {
+    if (message.pinned) {
+      grid.insertBefore(tile, grid.firstElementChild);
+      return;
+    }
     var time = takenAt(message);
     var node = grid.firstElementChild;
+    while (node && node.classList.contains("is-pinned")) {
+      node = node.nextElementSibling;
+    }
     while (node) {
       var other = photos.get(node.dataset.id);
       if (!other || takenAt(other.message) <= time) {
@@ -129,6 +136,7 @@
     }
     seen.add(message.id);
     var tile = buildTile(message);
+    tile.classList.toggle("is-pinned", message.pinned === true);
     photos.set(message.id, { message: message, node: tile });
     insertTile(tile, message);
     if (live) {
@@ -163,6 +171,25 @@
       closeDetail();
     }
     refresh();
+  }
+
+  // A moderator pinned a photo (first until unpinned) or unpinned it (back in its place).
+  function pinPhoto(message, pinned) {
+    if (!isPhoto(message)) {
+      return;
+    }
+    message.pinned = pinned;
+    var entry = photos.get(message.id);
+    if (!entry) {
+      if (pinned) {
+        addPhoto(message, true);
+      }
+      return;
+    }
+    entry.message.pinned = pinned;
+    entry.node.classList.toggle("is-pinned", pinned);
+    entry.node.remove();
+    insertTile(entry.node, entry.message);
   }
 
   function trim() {
@@ -462,6 +489,8 @@
         addPhoto(frame.photo, true);
       } else if (frame.type === "retract" && typeof frame.id === "string") {
         removePhoto(frame.id);
+      } else if (frame.type === "pin") {
+        pinPhoto(frame.photo, frame.pinned === true);
       }
     },
   });
