@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from . import moderation
-from .models import BlockedUser, BlockedWord, City, Photo
+from .models import BlockedUser, BlockedWord, City, Decision, Photo
 
 
 class HashtagsField(forms.CharField):
@@ -37,7 +37,17 @@ class CityForm(forms.ModelForm):
 
     class Meta:
         model = City
-        fields = ["name", "slug", "lat", "lng", "radius", "hashtags", "active"]
+        fields = [
+            "name",
+            "slug",
+            "lat",
+            "lng",
+            "radius",
+            "hashtags",
+            "moderation",
+            "profanity_filter",
+            "active",
+        ]
 
 
 @admin.register(City)
@@ -54,7 +64,7 @@ class CityAdmin(admin.ModelAdmin):
         "photo_count",
         "latest",
     ]
-    list_filter = ["active"]
+    list_filter = ["active", "moderation"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["latest_photos"]
@@ -104,8 +114,23 @@ class CityAdmin(admin.ModelAdmin):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["media_id", "city", "username", "caption", "stored_at", "published", "hidden"]
-    list_filter = ["city", "hidden", ("published_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "media_id",
+        "city",
+        "username",
+        "caption",
+        "stored_at",
+        "published",
+        "hidden",
+        "waiting",
+    ]
+    list_filter = [
+        "city",
+        "source",
+        "hidden",
+        "waiting",
+        ("published_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["media_id", "username", "full_name", "caption"]
     date_hierarchy = "stored_at"
     list_select_related = ["city"]
@@ -164,3 +189,23 @@ class BlockedWordAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         moderation.apply_blocked_word(obj.word)
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    """The audit trail: who decided what, when and why; read only."""
+
+    list_display = ["at", "moderator", "action", "media_id", "city", "reason"]
+    list_filter = ["moderator", "city", "action"]
+    search_fields = ["media_id", "reason", "moderator__username"]
+    date_hierarchy = "at"
+    list_select_related = ["moderator", "city"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -50,6 +50,7 @@ class PhotoMessage(TypedDict):
     likes: int
     license: NotRequired[str]  # where the source says one (Flickr), else ""
     post: NotRequired[str]  # the source's id of the post, so that its deletion retracts it
+    held_because: NotRequired[str]  # moderation desks: why it waits in the queue
     pinned: NotRequired[bool]  # a moderator pinned it first on its city's page
     sensitive: NotRequired[str]  # why the source marks it sensitive (stored hidden), else ""
     created_at: str

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import desk, views
 
 app_name = "feed"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("cities/<slug:slug>/", views.city, name="city"),
     path("cities/<slug:slug>/photos.json", views.photos_json, name="photos-json"),
+    path("moderate/", desk.desk, name="desk"),
+    path("moderate/decide/", desk.decide, name="decide"),
+    path("moderate/<slug:slug>/", desk.desk, name="desk-city"),
 ]

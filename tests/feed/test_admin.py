@@ -52,7 +52,7 @@ def test_a_citys_hashtags_and_sources_are_edited_in_its_admin_page(staff_client)
     page = staff_client.get(f"/admin/feed/city/{rome.pk}/change/").content.decode()
     assert 'value="rome, roma"' in page
 
-    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius")}
+    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius", "moderation")}
     form.update(
         {
             "active": "on",
@@ -74,7 +74,7 @@ def test_a_citys_hashtags_and_sources_are_edited_in_its_admin_page(staff_client)
 @pytest.mark.django_db
 def test_a_hashtag_with_other_characters_is_refused(staff_client):
     rome = City.objects.get(slug="rome")
-    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius")}
+    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius", "moderation")}
     form.update(
         {
             "hashtags": "rome, <b>",

@@ -176,7 +176,7 @@ def test_a_city_switched_off_or_added_in_the_admin_counts_at_once(staff_client, 
     assert challenge(staff_client, token, slug="rome").status_code == 200
 
     rome = City.objects.get(slug="rome")
-    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius")}
+    form = {f: getattr(rome, f) for f in ("name", "slug", "lat", "lng", "radius", "moderation")}
     form.update({"source_states-TOTAL_FORMS": 0, "source_states-INITIAL_FORMS": 0})
     response = staff_client.post(f"/admin/feed/city/{rome.pk}/change/", form)  # active unticked
     assert response.status_code == 302

@@ -3,8 +3,8 @@
  * Wazstagram.connectStream({path, lastId, onFrame, onStatus}) opens ws(s)://<this host><path>.
  * After every (re)connect it sends {"type": "resume", "after": lastId()} so the server sends
  * only the photos this page missed. Reconnects back off exponentially with full jitter, so a
- * restarted server is not stampeded by every page at once. Close code 4404 (unknown city)
- * is final.
+ * restarted server is not stampeded by every page at once. Close codes 4404 (unknown city)
+ * and 4403 (not allowed) are final.
  */
 (function () {
   "use strict";
@@ -13,6 +13,7 @@
   var MAX_DELAY = 15000;
   var STABLE_AFTER = 10000; // a connection that lived this long resets the backoff
   var CLOSE_UNKNOWN_CITY = 4404;
+  var CLOSE_FORBIDDEN = 4403; // the moderation desk without a moderator's session
 
   function backoff(attempt) {
     var ceiling = Math.min(MAX_DELAY, BASE_DELAY * Math.pow(2, attempt));
@@ -55,7 +56,7 @@
       };
       socket.onclose = function (event) {
         socket = null;
-        if (event.code === CLOSE_UNKNOWN_CITY) {
+        if (event.code === CLOSE_UNKNOWN_CITY || event.code === CLOSE_FORBIDDEN) {
           options.onStatus("gone");
           return;
         }
