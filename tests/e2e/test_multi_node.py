@@ -7,6 +7,7 @@ subscription → the Redis channel layer → the websockets of both nodes.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+import requests
 from azure.servicebus.management import ServiceBusAdministrationClient
 
 from tests.support.live import ROOT, LiveSite, photo_ids
@@ -155,3 +157,50 @@ def test_two_nodes_on_one_redis_layer_both_deliver_each_photo_published_once(
     # Each photo entered the layer once: the relays shared the work, none did it twice.
     relayed = [int(summary.split()[2]) for summary in summaries]
     assert sum(relayed) == 3, summaries
+
+
+def test_a_moderators_decision_on_node_a_reaches_a_page_on_node_b(nodes, relays):
+    node_a, node_b = nodes
+    for relay in relays:
+        wait_for(relay.liveness.exists, "the relays to run")
+    node_a.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import Group, User\n"
+        "from feed.models import City\n"
+        "City.objects.filter(slug='seattle').update(moderation='pre')\n"
+        "user = User.objects.create_user('mod', password='pw-mod-1')\n"
+        "user.is_staff = True\n"
+        "user.save()\n"
+        "user.groups.add(Group.objects.get(name='Moderators'))\n",
+    )
+    desk = PlainSession()
+    login = desk.get(f"{node_a.url}/admin/login/", timeout=WAIT)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    desk.post(
+        f"{node_a.url}/admin/login/",
+        {"username": "mod", "password": "pw-mod-1", "csrfmiddlewaretoken": token},
+        allow_redirects=False,
+        timeout=WAIT,
+    )
+
+    with node_b.open_stream("seattle", open_timeout=WAIT) as on_b:
+        held = node_a.post_photo("seattle")
+        wait_for(lambda: held["id"] in desk.get(f"{node_a.url}/moderate/seattle/").text, "queue")
+        answer = desk.post(
+            f"{node_a.url}/moderate/decide/",
+            json={"action": "approve", "ids": [held["id"]]},
+            headers={"X-CSRFToken": desk.cookies["csrftoken"]},
+            timeout=WAIT,
+        )
+        assert answer.json()["results"] == [{"id": held["id"], "ok": True, "message": ""}]
+        assert photo_ids(on_b, 1, WAIT) == [held["id"]]
+
+
+class PlainSession(requests.Session):
+    """Cookies are Secure with DEBUG off; this test speaks plain HTTP to the nodes."""
+
+    def request(self, *args, **kwargs):
+        for cookie in self.cookies:
+            cookie.secure = False
+        return super().request(*args, **kwargs)
