@@ -22,7 +22,10 @@ def latest_messages(slug: str, after: str | None = None, limit: int | None = Non
         latest += [
             photo for photo in photos.filter(pinned_at__isnull=False) if photo.pk not in shown
         ]
-    return [photo.to_message() for photo in reversed(latest)]
+    messages = [photo.to_message() for photo in reversed(latest)]
+    # Pinned ones last: pages show the newest first, and pinned photos before all of them.
+    messages.sort(key=lambda message: message["pinned"])
+    return messages
 
 
 def opening_messages(slug: str) -> list[dict] | None:

@@ -1,4 +1,4 @@
-"""Retention: photos older than PHOTO_RETENTION_DAYS leave the database.
+"""Retention: photos older than PHOTO_RETENTION_DAYS leave the database; pinned ones stay.
 
 Deleted in small batches by primary key, each batch its own short transaction,
 so pages and ingest never wait behind one long delete of a large table.
@@ -31,7 +31,7 @@ def prune(days: int, batch: int = BATCH) -> int:
     deleted = 0
     while True:
         ids = list(
-            Photo.objects.filter(stored_at__lt=cutoff)
+            Photo.objects.filter(stored_at__lt=cutoff, pinned_at__isnull=True)
             .order_by("pk")
             .values_list("pk", flat=True)[:batch]
         )

@@ -71,6 +71,9 @@ def test_a_photo_waits_on_the_desk_and_each_key_reaches_the_public_page(
     desk.keyboard.press("p")
     page.wait_for_selector(f"{tile(message)}.is-pinned", timeout=WITHIN)
     assert page.locator("#grid .tile").first.get_attribute("data-id") == message["id"]
+    open_live(page, f"{live_site.url}/cities/{CITY}/")  # a reload keeps it first
+    assert page.locator("#grid .tile").first.get_attribute("data-id") == message["id"]
+    assert "is-pinned" in page.locator("#grid .tile").first.get_attribute("class")
 
     desk.click(item(message, "shown"))
     desk.keyboard.press("r")

@@ -20,10 +20,13 @@ def test_prune_deletes_photos_past_the_retention_in_batches(make_photo, client, 
         _age(photo, 31)
     recent = make_photo("seattle", media_id="recent")
     _age(recent, 29)
+    pinned = make_photo("seattle", media_id="pinned", pinned_at=timezone.now())
+    _age(pinned, 90)
     call_command("prune", "--days", "30")
     assert "deleted 7 photos older than 30 days" in capsys.readouterr().out
-    assert list(Photo.objects.values_list("media_id", flat=True)) == ["recent"]
-    assert client.get("/cities/seattle/photos.json").json()["photos"][0]["id"] == "recent"
+    assert sorted(Photo.objects.values_list("media_id", flat=True)) == ["pinned", "recent"]
+    shown = client.get("/cities/seattle/photos.json").json()["photos"]
+    assert [photo["id"] for photo in shown] == ["recent", "pinned"]  # pinned last: shown first
 
 
 @pytest.mark.django_db
