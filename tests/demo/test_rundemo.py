@@ -74,3 +74,48 @@ def test_rundemo_streams_photos_into_every_city_until_ctrl_c(tmp_path):
     assert "stopped after" in output and " 0 errors" in output
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_rundemo_live_serves_the_seeded_cities_from_bluesky_and_warns_when_it_cannot(tmp_path):
+    from tests.support.bluesky import AppView, Jetstream, did_for
+
+    port = free_port()
+    with Jetstream() as jetstream, AppView() as appview:
+        env = demo_env(tmp_path, port) | {
+            "LOG_LEVEL": "INFO",
+            "BLUESKY_JETSTREAM_URL": jetstream.url,
+            "BLUESKY_APPVIEW_URL": appview.url,
+        }
+        env.pop("SOURCES", None)
+        demo = subprocess.Popen(
+            [sys.executable, "manage.py", "rundemo", "--live"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines = []
+        threading.Thread(target=read_lines, args=(demo, lines), daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            wait_for(lambda: any(f"open {url}" in line for line in lines), "the address", 60)
+            jetstream.wait_for_connections(1, 30)
+            jetstream.post(did_for("ann"), text="Harbour", hashtags=["nyc"])
+
+            def photos():
+                return requests.get(f"{url}cities/new-york/photos.json", timeout=10).json()
+
+            wait_for(lambda: photos()["photos"], "a Bluesky photo in New York", 30)
+            jetstream.stop()  # the network goes away
+            wait_for(lambda: any("is the network up?" in line for line in lines), "a warning", 30)
+        finally:
+            demo.send_signal(signal.SIGINT)
+            demo.wait(30)
+            print("".join(lines))
+
+    output = "".join(lines)
+    assert demo.returncode == 0, output
+    assert "Real photos from bluesky" in output
+    assert "is the network up?" in output
+    assert "new photos for" not in output  # no line per photo
