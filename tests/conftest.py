@@ -70,6 +70,14 @@ def _reseed_cities_after_flush(request):
 
 
 @pytest.fixture(autouse=True)
+def _moderation_reads_its_lists_afresh():
+    """A flushed or rolled-back test changes the lists without a signal: start cold."""
+    from feed.moderation import forget_lists
+
+    forget_lists()
+
+
+@pytest.fixture(autouse=True)
 def _callback_reads_cities_afresh():
     """A rolled-back test changes cities without a signal: the callback's list starts cold."""
     from ingest import cities

@@ -58,13 +58,15 @@ def test_decisions_are_posted_for_a_selection_and_refusals_say_why(client):
         "/moderate/decide/", json.dumps(body), content_type="application/json"
     )
 
-    answer = decide({"action": "approve", "ids": [first["id"], second["id"], "nope"]}).json()
+    answer = decide(
+        {"action": "approve", "ids": [first["id"], second["id"], "nope"], "reason": "fine"}
+    ).json()
     again = decide({"action": "approve", "ids": [first["id"]]}).json()
 
     assert [r["ok"] for r in answer["results"]] == [True, True, False]
     assert again["results"][0]["message"] == "already decided: approve by mod"
     assert not Photo.objects.filter(waiting=True).exists()
-    assert Decision.objects.filter(action="approve").count() == 2
+    assert list(Decision.objects.values_list("action", "reason")) == [("approve", "fine")] * 2
     assert decide({"action": "approve"}).json()["results"] == []
     assert client.post("/moderate/decide/", "{", content_type="application/json").status_code == 400
 

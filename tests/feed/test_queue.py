@@ -184,3 +184,23 @@ def _fields(message) -> dict:
 
 def _user(username: str) -> dict:
     return {"username": username, "full_name": "", "avatar": ""}
+
+
+def test_checking_a_photo_costs_no_query_once_the_lists_are_read(django_assert_num_queries):
+    from feed.moderation import verdict
+
+    BlockedWord.objects.create(word="casino")
+    seattle = City.objects.get(slug="seattle")
+    verdict(photo_message(), seattle)  # the first check reads the lists
+    with django_assert_num_queries(0):
+        for caption in ("a ferry", "free casino chips", "what the fuck"):
+            verdict(photo_message(caption=caption), seattle)
+
+
+def test_a_moderators_change_counts_at_once_in_their_process():
+    from feed.moderation import verdict
+
+    seattle = City.objects.get(slug="seattle")
+    assert not verdict(photo_message(caption="free casino chips"), seattle).hidden
+    BlockedWord.objects.create(word="casino")
+    assert verdict(photo_message(caption="free casino chips"), seattle).waiting

@@ -14,6 +14,7 @@
   }
   var lists = { queue: document.getElementById("queue"), shown: document.getElementById("shown") };
   var notice = document.getElementById("desk-notice");
+  var why = document.getElementById("desk-why");
   var statusBox = document.getElementById("status");
   var MAX_SHOWN = 60;
   var STATUS_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", gone: "Not allowed" };
@@ -181,7 +182,7 @@
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": desk.dataset.csrf },
       credentials: "same-origin",
-      body: JSON.stringify({ action: action, ids: ids }),
+      body: JSON.stringify({ action: action, ids: ids, reason: why.value }),
     })
       .then(function (response) {
         return response.json();
@@ -202,6 +203,7 @@
         document.querySelectorAll('.desk-item[aria-selected="true"]').forEach(function (node) {
           node.setAttribute("aria-selected", "false");
         });
+        why.value = "";
       })
       .catch(function () {
         say("The decision did not reach the server; try again.");
