@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import desk, views
+from .atom import CityFeed
 
 app_name = "feed"
 
@@ -8,6 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("cities/<slug:slug>/", views.city, name="city"),
     path("cities/<slug:slug>/photos.json", views.photos_json, name="photos-json"),
+    path("cities/<slug:slug>/feed.atom", CityFeed(), name="atom"),
     path("moderate/", desk.desk, name="desk"),
     path("moderate/decide/", desk.decide, name="decide"),
     path("moderate/<slug:slug>/", desk.desk, name="desk-city"),
