@@ -10,6 +10,7 @@ urlpatterns = [
     path("cities/<slug:slug>/", views.city, name="city"),
     path("cities/<slug:slug>/photos.json", views.photos_json, name="photos-json"),
     path("cities/<slug:slug>/feed.atom", CityFeed(), name="atom"),
+    path("cities/<slug:slug>/embed/", views.embed, name="embed"),
     path("moderate/", desk.desk, name="desk"),
     path("moderate/decide/", desk.decide, name="decide"),
     path("moderate/<slug:slug>/", desk.desk, name="desk-city"),

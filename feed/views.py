@@ -2,8 +2,12 @@
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from wazstagram import csp
 
 from .groups import ALL_CITIES
 from .history import cities_with_latest, latest_messages
@@ -41,6 +45,23 @@ def city(request, slug):
         "feed/city.html",
         {"city": city, "stream": city.slug, "photos": latest_messages(city.slug)},
     )
+
+
+@xframe_options_exempt  # framed by EMBED_ALLOWED_ORIGINS only: its CSP says which
+def embed(request, slug):
+    """A compact live grid for other websites' iframes."""
+    city = get_object_or_404(City, slug=slug, active=True)
+    response = render(
+        request,
+        "feed/embed.html",
+        {"city": city, "stream": city.slug, "photos": latest_messages(city.slug)},
+    )
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        host = None
+    response[csp.HEADER] = csp.policy(host, frame_ancestors=settings.EMBED_ALLOWED_ORIGINS)
+    return response
 
 
 def photos_json(request, slug):

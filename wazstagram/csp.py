@@ -2,7 +2,8 @@
 
 Scripts and styles come from this site only (no inline script: pages pass data
 in `data-` attributes and `json_script`); the websocket goes to this host;
-photos come from anywhere over http(s), as the photo source decides.
+photos come from anywhere over http(s), as the photo source decides. No page may be
+framed, except the embed, by EMBED_ALLOWED_ORIGINS (feed/views.py sets its own policy).
 """
 
 from django.core.exceptions import DisallowedHost
@@ -12,8 +13,10 @@ from django.utils.deprecation import MiddlewareMixin
 HEADER = "Content-Security-Policy"
 
 
-def policy(host: str | None) -> str:
+def policy(host: str | None, frame_ancestors: list[str] | None = None) -> str:
+    """The policy; `frame_ancestors` are the origins that may frame the page (none: none)."""
     websocket = f" ws://{host} wss://{host}" if host else ""
+    ancestors = " ".join(frame_ancestors) if frame_ancestors else "'none'"
     return "; ".join(
         [
             "default-src 'self'",
@@ -25,7 +28,7 @@ def policy(host: str | None) -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
-            "frame-ancestors 'none'",
+            f"frame-ancestors {ancestors}",
         ]
     )
 

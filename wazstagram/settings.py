@@ -305,6 +305,8 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # /metrics answers scrapes from these networks, or with `Authorization: Bearer METRICS_TOKEN`.
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Origins (scheme://host[:port]) whose pages may frame the embed (/cities/<slug>/embed/).
+EMBED_ALLOWED_ORIGINS = env.list("EMBED_ALLOWED_ORIGINS", default=[])
 # Seconds a process trusts its copy of the blocked users and words (a change made in the
 # admin of the same process counts at once).
 MODERATION_CACHE_SECONDS = env.float("MODERATION_CACHE_SECONDS", default=5.0)
