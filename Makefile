@@ -28,8 +28,9 @@ lock:
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 # Migrate, serve with daphne, subscribe against the built-in source, simulate photos; Ctrl-C stops.
+# The map draws no tiles unless MAP_TILE_URL is set, so it works offline.
 run: install
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py rundemo $(RUN_ARGS)
+	DEBUG=$${DEBUG:-true} MAP_TILE_URL=$${MAP_TILE_URL-} $(BIN)/python manage.py rundemo $(RUN_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from wazstagram import csp
@@ -62,6 +63,28 @@ def embed(request, slug):
         host = None
     response[csp.HEADER] = csp.policy(host, frame_ancestors=settings.EMBED_ALLOWED_ORIGINS)
     return response
+
+
+def map_page(request, slug):
+    """Every photo of the city with a location as a pin; the others listed beside the map."""
+    city = get_object_or_404(City, slug=slug, active=True)
+    return render(
+        request,
+        "feed/map.html",
+        {
+            "city": city,
+            "stream": city.slug,
+            "photos": latest_messages(city.slug),
+            "map": {
+                "lat": city.lat,
+                "lng": city.lng,
+                "radius": city.radius,
+                "tiles": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "city_page": reverse("feed:city", args=[city.slug]),
+            },
+        },
+    )
 
 
 def photos_json(request, slug):

@@ -305,6 +305,14 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # /metrics answers scrapes from these networks, or with `Authorization: Bearer METRICS_TOKEN`.
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The map's tiles ({z}, {x}, {y} in the URL) and their attribution (HTML, shown on the map);
+# an empty MAP_TILE_URL draws the pins and the city's radius on a plain background.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+    " contributors",
+)
 # Origins (scheme://host[:port]) whose pages may frame the embed (/cities/<slug>/embed/).
 EMBED_ALLOWED_ORIGINS = env.list("EMBED_ALLOWED_ORIGINS", default=[])
 # Seconds a process trusts its copy of the blocked users and words (a change made in the

@@ -378,6 +378,11 @@
       link.removeAttribute("href");
       link.hidden = true;
     }
+    // "Show on map": the photo's pin on its city's map (#photo-<id>/map leads there too).
+    var onMap = q(".detail-map");
+    var spot = message.location || {};
+    onMap.hidden = typeof spot.lat !== "number" || typeof spot.lng !== "number";
+    onMap.href = "/cities/" + encodeURIComponent(message.city) + "/map/#photo-" + encodeURIComponent(message.id);
     var current = grid.querySelector(".tile.is-open");
     if (current) {
       current.classList.remove("is-open");
@@ -410,6 +415,13 @@
   }
 
   function followHash() {
+    var onMap = /^#photo-(.+)\/map$/.exec(window.location.hash);
+    if (onMap) {
+      var entry = photos.get(decodeURIComponent(onMap[1]));
+      var city = entry ? entry.message.city : grid.dataset.stream;
+      window.location.replace("/cities/" + encodeURIComponent(city) + "/map/#photo-" + onMap[1]);
+      return;
+    }
     var id = pendingId();
     if (id !== null && photos.has(id)) {
       openDetail(id);
