@@ -12,6 +12,7 @@ urlpatterns = [
     path("cities/<slug:slug>/feed.atom", CityFeed(), name="atom"),
     path("cities/<slug:slug>/embed/", views.embed, name="embed"),
     path("cities/<slug:slug>/map/", views.map_page, name="map"),
+    path("cities/<slug:slug>/numbers/", views.numbers, name="numbers"),
     path("cities/<slug:slug>/wall/", wall.wall, name="wall-city"),
     path("wall/", wall.wall, name="wall"),
     path("moderate/", desk.desk, name="desk"),

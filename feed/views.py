@@ -13,6 +13,7 @@ from wazstagram import csp
 from .groups import ALL_CITIES
 from .history import cities_with_latest, latest_messages
 from .models import City
+from .stats import city_numbers
 
 CARD_PHOTOS = 4
 MAX_HISTORY = 100
@@ -44,8 +45,19 @@ def city(request, slug):
     return render(
         request,
         "feed/city.html",
-        {"city": city, "stream": city.slug, "photos": latest_messages(city.slug)},
+        {
+            "city": city,
+            "stream": city.slug,
+            "photos": latest_messages(city.slug),
+            "numbers": city_numbers(city),
+        },
     )
+
+
+def numbers(request, slug):
+    """The city's numbers alone: what an open page reloads as photos arrive."""
+    city = get_object_or_404(City, slug=slug, active=True)
+    return render(request, "feed/_numbers.html", {"city": city, "numbers": city_numbers(city)})
 
 
 @xframe_options_exempt  # framed by EMBED_ALLOWED_ORIGINS only: its CSP says which

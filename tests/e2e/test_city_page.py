@@ -168,3 +168,10 @@ def test_static_files_are_served_hashed_and_cached_with_debug_off(live_site):
     assert script.startswith("/static/feed/live.") and script != "/static/feed/live.js"
     assert response.status_code == 200
     assert "max-age=315360000" in response.headers["Cache-Control"]
+
+
+def test_the_numbers_follow_the_photos_while_the_page_is_open(live_site, page):
+    open_live(page, f"{live_site.url}/cities/rome/")
+    post(live_site, "rome", caption="Trevi at dawn #fontanaditrevi")
+    page.wait_for_selector(".numbers-hashtags >> text=#fontanaditrevi", timeout=5_000)
+    assert page.errors == []

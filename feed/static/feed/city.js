@@ -499,8 +499,10 @@
     onFrame: function (frame) {
       if (frame.type === "photo") {
         addPhoto(frame.photo, true);
+        document.dispatchEvent(new CustomEvent("wazstagram:photo"));
       } else if (frame.type === "retract" && typeof frame.id === "string") {
         removePhoto(frame.id);
+        document.dispatchEvent(new CustomEvent("wazstagram:photo"));
       } else if (frame.type === "pin") {
         pinPhoto(frame.photo, frame.pinned === true);
       }
