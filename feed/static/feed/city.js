@@ -140,6 +140,7 @@
     photos.set(message.id, { message: message, node: tile });
     insertTile(tile, message);
     if (live) {
+      document.dispatchEvent(new CustomEvent("wazstagram:photo")); // the numbers follow
       tile.classList.add("is-new");
       tile.addEventListener("animationend", function () {
         tile.classList.remove("is-new");
@@ -162,6 +163,7 @@
     }
     photos.delete(id);
     entry.node.remove();
+    document.dispatchEvent(new CustomEvent("wazstagram:photo"));
     document.querySelectorAll(".city-card-thumbs [data-id]").forEach(function (node) {
       if (node.dataset.id === id) {
         node.remove();
@@ -246,12 +248,59 @@
     showBackdrop(newest ? photos.get(newest.dataset.id) : null);
   }
 
+  // Pause (WCAG 2.2.2): new photos wait and the backdrop holds still until play; remembered.
+  var PAUSED_KEY = "wazstagram:paused";
+  var pauseButton = document.getElementById("pause");
+  var paused = false;
+  var held = [];
+  try {
+    paused = pauseButton !== null && window.localStorage.getItem(PAUSED_KEY) === "1";
+  } catch (error) {
+    paused = false;
+  }
+
+  function setPaused(value) {
+    paused = value;
+    try {
+      window.localStorage.setItem(PAUSED_KEY, value ? "1" : "0");
+    } catch (error) {
+      // private mode: the choice lasts as long as the page
+    }
+    if (pauseButton) {
+      pauseButton.setAttribute("aria-pressed", value ? "true" : "false");
+      pauseButton.textContent = value ? "Play" : "Pause";
+    }
+    document.body.classList.toggle("is-paused", value);
+    if (!value) {
+      var waiting = held;
+      held = [];
+      waiting.forEach(function (message) {
+        addPhoto(message, true);
+      });
+      refresh();
+    }
+  }
+
+  function receivePhoto(message) {
+    if (paused) {
+      if (isPhoto(message) && !seen.has(message.id)) {
+        held.push(message);
+        if (held.length > MAX_TILES) {
+          held.shift();
+        }
+        pauseButton.textContent = "Play · " + held.length + " new";
+      }
+      return;
+    }
+    addPhoto(message, true);
+  }
+
   var backdrop = document.getElementById("backdrop");
   var backdropShown = null;
 
   // The newest photo fills the screen; a new one fades in over it once loaded.
   function showBackdrop(entry) {
-    if (!backdrop || !entry || backdropShown === entry.message.id) {
+    if (!backdrop || !entry || paused || backdropShown === entry.message.id) {
       return;
     }
     var id = entry.message.id;
@@ -394,6 +443,29 @@
     q(".detail-card").focus({ preventScroll: true });
   }
 
+  // The dialog keeps the focus: Tab and Shift+Tab go round its own controls.
+  function trapFocus(event) {
+    var controls = Array.prototype.filter.call(
+      detail.querySelectorAll("a[href], button, [tabindex]"),
+      function (node) {
+        return !node.hidden && node.offsetParent !== null;
+      }
+    );
+    if (!controls.length) {
+      return;
+    }
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    var inside = detail.contains(document.activeElement);
+    if (event.shiftKey && (!inside || document.activeElement === first)) {
+      last.focus();
+      event.preventDefault();
+    } else if (!event.shiftKey && (!inside || document.activeElement === last)) {
+      first.focus();
+      event.preventDefault();
+    }
+  }
+
   function closeDetail() {
     if (!detail || openId === null) {
       return;
@@ -461,6 +533,8 @@
       }
       if (event.key === "Escape") {
         closeDetail();
+      } else if (event.key === "Tab") {
+        trapFocus(event);
       } else if (event.key === "ArrowRight") {
         step(1);
       } else if (event.key === "ArrowLeft") {
@@ -486,6 +560,13 @@
       addPhoto(message, false);
     }
   });
+  if (pauseButton) {
+    pauseButton.hidden = false;
+    pauseButton.addEventListener("click", function () {
+      setPaused(!paused);
+    });
+  }
+  setPaused(paused);
   refresh();
   followHash();
   window.setInterval(refresh, 5000);
@@ -498,11 +579,9 @@
     onStatus: setStatus,
     onFrame: function (frame) {
       if (frame.type === "photo") {
-        addPhoto(frame.photo, true);
-        document.dispatchEvent(new CustomEvent("wazstagram:photo"));
+        receivePhoto(frame.photo);
       } else if (frame.type === "retract" && typeof frame.id === "string") {
         removePhoto(frame.id);
-        document.dispatchEvent(new CustomEvent("wazstagram:photo"));
       } else if (frame.type === "pin") {
         pinPhoto(frame.photo, frame.pinned === true);
       }
