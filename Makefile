@@ -32,10 +32,16 @@ lock:
 run: install
 	DEBUG=$${DEBUG:-true} MAP_TILE_URL=$${MAP_TILE_URL-} $(BIN)/python manage.py rundemo $(RUN_ARGS)
 
-lint: install
+# JavaScript linting with eslint from the npm registry (package-lock.json pins it).
+node_modules/.installed-stamp: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch node_modules/.installed-stamp
+
+lint: install node_modules/.installed-stamp
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/deptry .
+	npx --no-install eslint feed/static/feed eslint.config.js
 
 test: install lint
 	scripts/ensure-chromium.sh
