@@ -24,3 +24,11 @@ def http_url(value):
 def item(mapping, key):
     """`mapping[key]`, or "" when absent (a city's name by its slug)."""
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.simple_tag
+def websocket_path(name, slug):
+    """`{% websocket_path "city-stream" stream %}`: a websocket route's path (feed/routing.py)."""
+    from feed.routing import websocket_path
+
+    return websocket_path(name, slug)
