@@ -6,6 +6,10 @@
 (function () {
   "use strict";
 
+  var readJson = window.Wazstagram.readJson;
+  var httpUrl = window.Wazstagram.httpUrl;
+  var isPhoto = window.Wazstagram.isPhoto;
+
   var MAX_TILES = 240; // older tiles leave the page so it stays light for hours
   var CARD_THUMBS = 4;
   var RATE_WINDOW = 60 * 1000;
@@ -26,30 +30,6 @@
   var lastId = null; // newest photo received: where a resume starts
   var openId = null; // photo in the detail view
 
-  function readJson(id) {
-    var script = document.getElementById(id);
-    if (!script) {
-      return null;
-    }
-    try {
-      return JSON.parse(script.textContent);
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function httpUrl(value) {
-    if (typeof value !== "string" || !value) {
-      return "";
-    }
-    try {
-      var url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
-    } catch (error) {
-      return "";
-    }
-  }
-
   function text(value) {
     return value === null || value === undefined ? "" : String(value);
   }
@@ -60,10 +40,6 @@
       node.className = className;
     }
     return node;
-  }
-
-  function isPhoto(message) {
-    return message && typeof message === "object" && typeof message.id === "string" && message.id;
   }
 
   function takenAt(message) {

@@ -8,6 +8,10 @@
 (function () {
   "use strict";
 
+  var httpUrl = window.Wazstagram.httpUrl;
+  var text = window.Wazstagram.clip;
+  var isPhoto = window.Wazstagram.isPhoto;
+
   var desk = document.getElementById("desk");
   if (!desk) {
     return;
@@ -15,36 +19,12 @@
   var lists = { queue: document.getElementById("queue"), shown: document.getElementById("shown") };
   var notice = document.getElementById("desk-notice");
   var why = document.getElementById("desk-why");
-  var statusBox = document.getElementById("status");
   var MAX_SHOWN = 60;
-  var STATUS_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", gone: "Not allowed" };
   var KEYS = { a: "approve", r: "reject", p: "pin", b: "block", u: "undo" };
   var items = new Map(); // id -> {message, node, list}
 
   function readJson(id) {
-    var script = document.getElementById(id);
-    try {
-      return script ? JSON.parse(script.textContent) : [];
-    } catch (error) {
-      return [];
-    }
-  }
-
-  function httpUrl(value) {
-    if (typeof value !== "string" || !value) {
-      return "";
-    }
-    try {
-      var url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
-    } catch (error) {
-      return "";
-    }
-  }
-
-  function text(value, limit) {
-    var string = typeof value === "string" ? value : "";
-    return limit && string.length > limit ? string.slice(0, limit - 1) + "…" : string;
+    return window.Wazstagram.readJson(id) || [];
   }
 
   function el(tag, className, content) {
@@ -56,10 +36,6 @@
       node.textContent = content;
     }
     return node;
-  }
-
-  function isPhoto(message) {
-    return message && typeof message === "object" && typeof message.id === "string" && message.id;
   }
 
   function build(message, listName) {
@@ -278,12 +254,7 @@
     lastId: function () {
       return null;
     },
-    onStatus: function (state) {
-      if (statusBox) {
-        statusBox.dataset.state = state;
-        statusBox.querySelector(".status-text").textContent = STATUS_TEXT[state] || state;
-      }
-    },
+    onStatus: window.Wazstagram.showStatus,
     onFrame: onFrame,
   });
 })();

@@ -81,6 +81,62 @@
     open();
   }
 
+  // What every page's script needs of a photo message and of the page ---------------
+
+  // JSON a template passed with json_script; null when absent or not JSON.
+  function readJson(id) {
+    var script = document.getElementById(id);
+    try {
+      return script ? JSON.parse(script.textContent) : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // The URL when it is an absolute http(s) URL, else "" (never javascript:, data:…).
+  function httpUrl(value) {
+    if (typeof value !== "string" || !value) {
+      return "";
+    }
+    try {
+      var url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  // A string field as text, cut to `limit` characters; "" for anything else.
+  function clip(value, limit) {
+    var string = typeof value === "string" ? value : "";
+    return limit && string.length > limit ? string.slice(0, limit - 1) + "…" : string;
+  }
+
+  function isPhoto(message) {
+    return message && typeof message === "object" && typeof message.id === "string" && message.id;
+  }
+
+  var STATUS_TEXT = {
+    connecting: "Connecting…",
+    live: "Live",
+    reconnecting: "Reconnecting…",
+    gone: "Not available",
+  };
+
+  // The status badge of the page (#status), for connectStream's onStatus.
+  function showStatus(state) {
+    var box = document.getElementById("status");
+    if (box) {
+      box.dataset.state = state;
+      box.querySelector(".status-text").textContent = STATUS_TEXT[state] || state;
+    }
+  }
+
   window.Wazstagram = window.Wazstagram || {};
   window.Wazstagram.connectStream = connectStream;
+  window.Wazstagram.readJson = readJson;
+  window.Wazstagram.httpUrl = httpUrl;
+  window.Wazstagram.clip = clip;
+  window.Wazstagram.isPhoto = isPhoto;
+  window.Wazstagram.showStatus = showStatus;
 })();

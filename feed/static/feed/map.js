@@ -8,44 +8,20 @@
 (function () {
   "use strict";
 
+  var readJson = window.Wazstagram.readJson;
+  var httpUrl = window.Wazstagram.httpUrl;
+  var text = window.Wazstagram.clip;
+
   var page = document.getElementById("map-page");
   if (!page || !window.L) {
     return;
   }
   var config = readJson("map-config") || {};
-  var statusBox = document.getElementById("status");
   var unplaced = document.getElementById("unplaced");
-  var STATUS_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", gone: "Not available" };
   var MAX_PINS = 500;
   var pins = new Map(); // id -> marker
   var listed = new Set();
   var lastId = null;
-
-  function readJson(id) {
-    var script = document.getElementById(id);
-    try {
-      return script ? JSON.parse(script.textContent) : null;
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function httpUrl(value) {
-    if (typeof value !== "string" || !value) {
-      return "";
-    }
-    try {
-      var url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
-    } catch (error) {
-      return "";
-    }
-  }
-
-  function text(value, limit) {
-    var string = typeof value === "string" ? value : "";
-    return limit && string.length > limit ? string.slice(0, limit - 1) + "…" : string;
-  }
 
   var map = window.L.map("map", { zoomControl: true }).setView([config.lat, config.lng], 12);
   if (config.tiles) {
@@ -181,10 +157,7 @@
     lastId: function () {
       return lastId;
     },
-    onStatus: function (state) {
-      statusBox.dataset.state = state;
-      statusBox.querySelector(".status-text").textContent = STATUS_TEXT[state] || state;
-    },
+    onStatus: window.Wazstagram.showStatus,
     onFrame: function (frame) {
       if (frame.type === "photo" || frame.type === "pin") {
         add(frame.photo);

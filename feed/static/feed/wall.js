@@ -8,6 +8,11 @@
 (function () {
   "use strict";
 
+  var readJson = window.Wazstagram.readJson;
+  var httpUrl = window.Wazstagram.httpUrl;
+  var text = window.Wazstagram.clip;
+  var isPhoto = window.Wazstagram.isPhoto;
+
   var wall = document.getElementById("wall");
   if (!wall) {
     return;
@@ -17,46 +22,14 @@
   var interval = Math.max(3, Number(wall.dataset.interval) || 8) * 1000;
   var mosaic = document.getElementById("wall-mosaic");
   var featureImage = document.getElementById("wall-feature-image");
-  var statusBox = document.getElementById("status");
   var cityNames = readJson("city-names") || {};
   var SOURCE_NAMES = { instagram: "Instagram", bluesky: "Bluesky", mastodon: "Mastodon", flickr: "Flickr" };
-  var STATUS_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", gone: "Not available" };
 
   var photos = new Map(); // id -> {message, tile}, newest first by arrival
   var seen = new Map(); // id -> true, insertion ordered, bounded
   var lastId = null;
   var featuredId = null;
   var timer = null;
-
-  function readJson(id) {
-    var script = document.getElementById(id);
-    try {
-      return script ? JSON.parse(script.textContent) : null;
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function httpUrl(value) {
-    if (typeof value !== "string" || !value) {
-      return "";
-    }
-    try {
-      var url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
-    } catch (error) {
-      return "";
-    }
-  }
-
-  function text(value, limit) {
-    var string = typeof value === "string" ? value : "";
-    return limit && string.length > limit ? string.slice(0, limit - 1) + "…" : string;
-  }
-
-  function isPhoto(message) {
-    return message && typeof message === "object" && typeof message.id === "string" && message.id;
-  }
 
   function remember(id) {
     seen.set(id, true);
@@ -209,10 +182,7 @@
     lastId: function () {
       return lastId;
     },
-    onStatus: function (state) {
-      statusBox.dataset.state = state;
-      statusBox.querySelector(".status-text").textContent = STATUS_TEXT[state] || state;
-    },
+    onStatus: window.Wazstagram.showStatus,
     onFrame: function (frame) {
       if (frame.type === "photo") {
         add(frame.photo, true);
