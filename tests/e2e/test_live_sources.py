@@ -3,15 +3,12 @@
 """
 
 import json
-import signal
-import subprocess
-import sys
-import uuid
 
 import pytest
 
 from tests.support.bluesky import AppView, Jetstream, did_for
-from tests.support.live import ROOT, LiveSite
+from tests.support.live import LiveSite
+from tests.support.supervised import Supervised
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -64,32 +61,6 @@ def test_on_one_machine_the_web_process_shows_bluesky_posts_live(tmp_path, redis
         site.close()
 
 
-class Runner:
-    """`manage.py runsources` as a supervisor runs it beside a node."""
-
-    def __init__(self, site: LiveSite, workdir):
-        self.liveness = workdir / f"sources-{uuid.uuid4().hex[:8]}.alive"
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runsources", "--liveness-file", str(self.liveness)],
-            cwd=ROOT,
-            env=site.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        out, err = self.process.communicate(timeout=WAIT)
-        assert self.process.returncode == 0, err
-        return out
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(WAIT)
-
-
 def test_two_runsources_beside_a_node_on_service_bus_show_each_post_once(
     tmp_path, redis_url, servicebus_broker, bluesky
 ):
@@ -107,7 +78,7 @@ def test_two_runsources_beside_a_node_on_service_bus_show_each_post_once(
     try:
         site.prepare()
         site.start()
-        runners = [Runner(site, tmp_path), Runner(site, tmp_path)]
+        runners = [Supervised("runsources", site, tmp_path) for _ in range(2)]
         for runner in runners:
             wait_for(runner.liveness.exists, "the runners to run", timeout=WAIT)
         jetstream.wait_for_connections(2, WAIT)

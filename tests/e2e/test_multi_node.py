@@ -8,11 +8,7 @@ subscription → the Redis channel layer → the websockets of both nodes.
 
 import os
 import re
-import signal
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -20,7 +16,8 @@ import pytest
 import requests
 from azure.servicebus.management import ServiceBusAdministrationClient
 
-from tests.support.live import ROOT, LiveSite, photo_ids
+from tests.support.live import LiveSite, photo_ids
+from tests.support.supervised import Supervised
 from tests.support.waiting import wait_for
 
 TOPIC = "wazages"
@@ -71,37 +68,10 @@ def nodes(tmp_path, redis_url, servicebus_broker, shared_database):
             site.close()
 
 
-class Relay:
-    """`manage.py relay` as a node runs it."""
-
-    def __init__(self, site: LiveSite, workdir: Path):
-        self.liveness = workdir / f"relay-{uuid.uuid4().hex[:8]}.alive"
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "relay", "--liveness-file", str(self.liveness)],
-            cwd=ROOT,
-            env=site.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def stop(self) -> str:
-        """SIGTERM, as a supervisor stops it; its summary line."""
-        self.process.send_signal(signal.SIGTERM)
-        out, err = self.process.communicate(timeout=WAIT)
-        assert self.process.returncode == 0, err
-        return out.strip().splitlines()[-1]
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(WAIT)
-
-
 @pytest.fixture
 def relays(nodes, tmp_path):
     """One relay beside each node; both read the layer's subscription."""
-    started = [Relay(site, tmp_path) for site in nodes]
+    started = [Supervised("relay", site, tmp_path) for site in nodes]
     yield started
     for relay in started:
         relay.kill()
@@ -138,7 +108,7 @@ def test_two_nodes_on_one_redis_layer_both_deliver_each_photo_published_once(
 
         # A relay stops; the other carries on alone. A cleanup on a node keeps its
         # layer's subscription and deletes one nobody reads.
-        summaries = [relays[0].stop()]
+        summaries = [relays[0].stop().strip().splitlines()[-1]]
         with ServiceBusAdministrationClient.from_connection_string(
             servicebus_broker.connection_string
         ) as admin:
@@ -152,7 +122,7 @@ def test_two_nodes_on_one_redis_layer_both_deliver_each_photo_published_once(
         for client in (on_a, on_b, all_b):
             assert photo_ids(client, 1, WAIT) == [third["id"]]
         wait_for(lambda: subscriptions(servicebus_broker) == {layer_subscription: 0}, "settling")
-        summaries.append(relays[1].stop())
+        summaries.append(relays[1].stop().strip().splitlines()[-1])
 
     # Each photo entered the layer once: the relays shared the work, none did it twice.
     relayed = [int(summary.split()[2]) for summary in summaries]
