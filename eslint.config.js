@@ -1,4 +1,4 @@
-// The pages' scripts: plain browser scripts, no build step; Leaflet is vendored as it is.
+// The pages' scripts: ES modules loaded as they are (no build step); Leaflet is vendored.
 const js = require("@eslint/js");
 const globals = require("globals");
 
@@ -9,14 +9,12 @@ module.exports = [
     files: ["feed/static/feed/**/*.js"],
     languageOptions: {
       ecmaVersion: 2020,
-      sourceType: "script",
+      sourceType: "module",
       globals: { ...globals.browser },
     },
     rules: {
       "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],
       eqeqeq: "error",
-      "no-implicit-globals": "error",
-      strict: ["error", "function"],
     },
   },
   {

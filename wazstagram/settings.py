@@ -162,7 +162,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "wazstagram.staticfiles.HashedStorage"
     },
 }
 # Decided at start-up from the environment, not from DEBUG as the test runner flips it.

@@ -10,6 +10,13 @@ iterator instead, as Django's own ASGIStaticFilesHandler does.
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from whitenoise.middleware import WhiteNoiseFileResponse, WhiteNoiseMiddleware
+from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+
+class HashedStorage(CompressedManifestStaticFilesStorage):
+    """Hashed, compressed files; the pages' ES module imports name the hashed files too."""
+
+    support_js_module_import_aggregation = True
 
 
 class StaticFilesMiddleware(WhiteNoiseMiddleware):

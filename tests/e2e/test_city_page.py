@@ -161,13 +161,19 @@ def test_after_a_server_restart_the_page_reconnects_and_resumes_without_duplicat
 
 def test_static_files_are_served_hashed_and_cached_with_debug_off(live_site):
     page = requests.get(f"{live_site.url}/cities/seattle/", timeout=5).text
-    script = page.split('<script src="', 2)[1].split('"', 1)[0]
+    script = page.split('<script type="module" src="', 2)[1].split('"', 1)[0]
 
     response = requests.get(f"{live_site.url}{script}", timeout=5)
 
-    assert script.startswith("/static/feed/live.") and script != "/static/feed/live.js"
+    assert script.startswith("/static/feed/city.") and script != "/static/feed/city.js"
     assert response.status_code == 200
     assert "max-age=315360000" in response.headers["Cache-Control"]
+    # Its imports name the hashed modules too, so a release never mixes old and new.
+    imports = [line for line in response.text.splitlines() if line.startswith("import ")]
+    assert imports and all(
+        'from "./' in line and not line.endswith('.js";') or ".js" in line for line in imports
+    )
+    assert not any('"./stream.js"' in line for line in imports)
 
 
 def test_the_numbers_follow_the_photos_while_the_page_is_open(live_site, page):

@@ -5,13 +5,11 @@
  * their effects (and other moderators' decisions) come back over the desk's websocket.
  * Everything from a photo is set as text or as an http(s) URL, never as markup.
  */
+import { showStatus } from "./status.js";
+import { connectStream } from "./stream.js";
+import { clip as text, httpUrl, isPhoto, readJson as readScript } from "./util.js";
+
 (function () {
-  "use strict";
-
-  var httpUrl = window.Wazstagram.httpUrl;
-  var text = window.Wazstagram.clip;
-  var isPhoto = window.Wazstagram.isPhoto;
-
   var desk = document.getElementById("desk");
   if (!desk) {
     return;
@@ -24,7 +22,7 @@
   var items = new Map(); // id -> {message, node, list}
 
   function readJson(id) {
-    return window.Wazstagram.readJson(id) || [];
+    return readScript(id) || [];
   }
 
   function el(tag, className, content) {
@@ -249,12 +247,12 @@
   });
   counts();
 
-  window.Wazstagram.connectStream({
+  connectStream({
     path: desk.dataset.wsPath,
     lastId: function () {
       return null;
     },
-    onStatus: window.Wazstagram.showStatus,
+    onStatus: showStatus,
     onFrame: onFrame,
   });
 })();

@@ -5,13 +5,11 @@
  * Without a tile URL the pins and the city's radius are drawn on a plain background.
  * Everything from a photo is set as text or as an http(s) URL, never as markup.
  */
+import { showStatus } from "./status.js";
+import { connectStream } from "./stream.js";
+import { clip as text, httpUrl, readJson } from "./util.js";
+
 (function () {
-  "use strict";
-
-  var readJson = window.Wazstagram.readJson;
-  var httpUrl = window.Wazstagram.httpUrl;
-  var text = window.Wazstagram.clip;
-
   var page = document.getElementById("map-page");
   if (!page || !window.L) {
     return;
@@ -152,12 +150,12 @@
   followHash();
   window.addEventListener("hashchange", followHash);
 
-  window.Wazstagram.connectStream({
+  connectStream({
     path: page.dataset.wsPath,
     lastId: function () {
       return lastId;
     },
-    onStatus: window.Wazstagram.showStatus,
+    onStatus: showStatus,
     onFrame: function (frame) {
       if (frame.type === "photo" || frame.type === "pin") {
         add(frame.photo);

@@ -4,8 +4,6 @@
  * for again, at most every REFRESH_EVERY milliseconds, and swapped in whole.
  */
 (function () {
-  "use strict";
-
   var REFRESH_EVERY = 15000;
   var pending = null;
   var last = 0;

@@ -5,14 +5,11 @@
  * image fails to load leaves the wall (never a broken image), and the stream reconnects
  * and resumes by itself. Everything from a photo is set as text or as an http(s) URL.
  */
+import { showStatus } from "./status.js";
+import { connectStream } from "./stream.js";
+import { clip as text, httpUrl, isPhoto, readJson } from "./util.js";
+
 (function () {
-  "use strict";
-
-  var readJson = window.Wazstagram.readJson;
-  var httpUrl = window.Wazstagram.httpUrl;
-  var text = window.Wazstagram.clip;
-  var isPhoto = window.Wazstagram.isPhoto;
-
   var wall = document.getElementById("wall");
   if (!wall) {
     return;
@@ -177,12 +174,12 @@
     feature(pinned.dataset.id);
   }
 
-  window.Wazstagram.connectStream({
+  connectStream({
     path: wall.dataset.wsPath,
     lastId: function () {
       return lastId;
     },
-    onStatus: window.Wazstagram.showStatus,
+    onStatus: showStatus,
     onFrame: function (frame) {
       if (frame.type === "photo") {
         add(frame.photo, true);
