@@ -138,7 +138,7 @@ def test_a_dropped_stream_reconnects_and_catches_up_by_min_id(server, settings):
         running.wait_for(lambda: len(mastodon_photos()) == 1, timeout=5)
         server.drop_streams()
         server.add_status(["seattle"])  # while the stream is down
-        running.wait_for(lambda: len(mastodon_photos()) == 2, timeout=10)
+        running.wait_for(lambda: len(mastodon_photos()) == 2)
 
     assert len({p.media_id for p in mastodon_photos()}) == 2
 

@@ -70,6 +70,8 @@ class Search:
                     self.run.count(ERRORS)
                     delay = backoff(attempt, settings.SOURCE_BACKOFF, settings.SOURCE_MAX_BACKOFF)
                     attempt += 1
+                    # Due again after the back-off, behind the cities that waited longer.
+                    self.polled[city.pk] = time.monotonic() - settings.FLICKR_POLL_INTERVAL + delay
                     logger.warning(
                         "flickr: search for %s failed (%s); next call in %.1f s",
                         city.slug,

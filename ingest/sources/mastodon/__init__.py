@@ -55,6 +55,8 @@ async def _poll(run: Run, timelines: Timelines) -> None:
             attempt += 1
             if retry_at := getattr(error, "retry_at", None):
                 delay = max(delay, retry_at - time.time())
+            # Due again once the back-off is over, after the hashtags that waited longer.
+            timelines.polled[hashtag] = time.monotonic() - settings.MASTODON_POLL_INTERVAL + delay
             cities = timelines.cities.cities([hashtag])
             logger.warning(
                 "mastodon: #%s on %s failed (%s); again in %.1f s",
