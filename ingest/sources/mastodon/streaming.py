@@ -96,10 +96,10 @@ async def _handle(run: Run, timelines: Timelines, frame) -> None:
         run.count(SKIPPED)
         return
     if kind == "delete" and isinstance(payload, str):
-        await _in_thread(run, _retract, run, timelines.host, payload)
+        await _in_thread(run, timelines, _retract, run, timelines.host, payload)
     elif kind == "update" and isinstance(payload, str):
         hashtag = stream_name[1] if isinstance(stream_name, list) and len(stream_name) > 1 else ""
-        await _in_thread(run, _take, run, timelines, payload, hashtag)
+        await _in_thread(run, timelines, _take, run, timelines, payload, hashtag)
 
 
 def _take(run: Run, timelines: Timelines, payload: str, hashtag: str) -> None:
@@ -121,11 +121,16 @@ def _retract(run: Run, host: str, status_id: str) -> None:
     run.count(RETRACTED, retract_posts(SOURCE, [post_id(host, status_id)]))
 
 
-async def _in_thread(run: Run, work, *args) -> None:
+async def _in_thread(run: Run, timelines: Timelines, work, *args) -> None:
     try:
         await asyncio.to_thread(work, *args)
     except DatabaseError as error:
         run.count(ERRORS)
-        logger.warning("mastodon: could not store a streamed event: %s", error)
+        timelines.polled.clear()  # the timelines' catch-up brings what was lost
+        logger.warning(
+            "mastodon: could not store a streamed event (%s); catching up",
+            error,
+            extra={"source": SOURCE},
+        )
     finally:
         await asyncio.to_thread(close_old_connections)
