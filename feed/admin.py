@@ -195,7 +195,7 @@ class BlockedWordAdmin(admin.ModelAdmin):
 class DecisionAdmin(admin.ModelAdmin):
     """The audit trail: who decided what, when and why; read only."""
 
-    list_display = ["at", "moderator", "action", "media_id", "city", "reason"]
+    list_display = ["at", "moderator", "action", "media_id", "city", "reason", "undone"]
     list_filter = ["moderator", "city", "action"]
     search_fields = ["media_id", "reason", "moderator__username"]
     date_hierarchy = "at"

@@ -32,7 +32,8 @@ def decide(action: str, photo: Photo, moderator, reason: str = "") -> Decision:
             city=photo.city,
             moderator=moderator,
             action=action,
-            reason=(reason or ("from the queue" if was_waiting else ""))[:200],
+            reason=reason[:200],
+            was_waiting=was_waiting,
         )
         transaction.on_commit(lambda: photo_decided.send(sender=Decision, decision=decision))
     return decision
@@ -46,7 +47,7 @@ def undo(moderator) -> Decision:
         .select_related("photo", "photo__city")
         .first()
     )
-    if last is None or last.photo is None or last.reason == "undone":
+    if last is None or last.photo is None or last.undone:
         raise Refused("nothing to undo")
     photo = last.photo
     with transaction.atomic():
@@ -54,7 +55,7 @@ def undo(moderator) -> Decision:
             hide_photos(Photo.objects.filter(pk=photo.pk))
             Photo.objects.filter(pk=photo.pk).update(waiting=True)
         elif last.action == Decision.REJECT:
-            if last.reason == "from the queue":
+            if last.was_waiting:
                 Photo.objects.filter(pk=photo.pk).update(waiting=True)
             else:
                 _show(photo)
@@ -64,7 +65,7 @@ def undo(moderator) -> Decision:
             _pin(photo)
         else:
             raise Refused("a block is lifted in the admin (Blocked users)")
-        Decision.objects.filter(pk=last.pk).update(reason="undone")
+        Decision.objects.filter(pk=last.pk).update(undone=True)
         decision = Decision.objects.create(
             photo=photo,
             media_id=photo.media_id,

@@ -238,6 +238,10 @@ class Decision(models.Model):
         max_length=10, choices=[(a, a) for a in (APPROVE, REJECT, PIN, UNPIN, BLOCK, UNDO)]
     )
     reason = models.CharField(max_length=200, blank=True)
+    was_waiting = models.BooleanField(
+        default=False, help_text="The photo was in the queue when it was decided."
+    )
+    undone = models.BooleanField(default=False, help_text="Taken back with undo.")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

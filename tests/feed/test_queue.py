@@ -204,3 +204,15 @@ def test_a_moderators_change_counts_at_once_in_their_process():
     assert not verdict(photo_message(caption="free casino chips"), seattle).hidden
     BlockedWord.objects.create(word="casino")
     assert verdict(photo_message(caption="free casino chips"), seattle).waiting
+
+
+def test_undoing_a_reasoned_reject_of_a_waiting_photo_puts_it_back_in_the_queue(moderator):
+    photo = waiting_photo()
+    decisions.decide("reject", photo, moderator, reason="blurry")
+
+    decisions.undo(moderator)
+
+    photo.refresh_from_db()
+    assert photo.hidden and photo.waiting  # back in the queue, not on the wall
+    reject = Decision.objects.get(action="reject")
+    assert (reject.reason, reject.undone) == ("blurry", True)  # the audit trail keeps why
