@@ -3,7 +3,8 @@
 Scripts and styles come from this site only (no inline script: pages pass data
 in `data-` attributes and `json_script`); the websocket goes to this host;
 photos come from anywhere over http(s), as the photo source decides. No page may be
-framed, except the embed, by EMBED_ALLOWED_ORIGINS (feed/views.py sets its own policy).
+framed, except a view that names its framing origins in `response.frame_ancestors` (the
+embed: EMBED_ALLOWED_ORIGINS).
 """
 
 from django.core.exceptions import DisallowedHost
@@ -43,5 +44,5 @@ class ContentSecurityPolicyMiddleware(MiddlewareMixin):
             host = request.get_host()
         except DisallowedHost:
             host = None
-        response[HEADER] = policy(host)
+        response[HEADER] = policy(host, getattr(response, "frame_ancestors", None))
         return response
