@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from . import decisions
+from .consumers import CLOSE_RECONNECT
 from .frames import photo_frame
 from .groups import ALL_CITIES, city_group, desk_group
 from .history import city_is_live, latest_messages
@@ -40,7 +41,7 @@ def waiting_messages(slug: str, limit: int = QUEUE_SIZE) -> list[dict]:
     photos = Photo.objects.filter(waiting=True).select_related("city").order_by("pk")
     if slug != ALL_CITIES:
         photos = photos.filter(city__slug=slug)
-    return [photo.to_message() | {"held_because": photo.held_because} for photo in photos[:limit]]
+    return [photo.to_queue_message() for photo in photos[:limit]]
 
 
 @staff_member_required
@@ -140,4 +141,4 @@ class DeskConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=frame)
 
     async def reconnect(self):
-        await self.close(code=4012)
+        await self.close(code=CLOSE_RECONNECT)

@@ -156,6 +156,10 @@ class Photo(models.Model):
             "published_at": self.published_at,
         }
 
+    def to_queue_message(self) -> PhotoMessage:
+        """The message as moderation desks get it: with why the photo waits."""
+        return self.to_message() | {"held_because": self.held_because}
+
     @classmethod
     def from_message(cls, city: City, message: PhotoMessage) -> "Photo":
         """An unsaved photo of `city` built from a photo message."""

@@ -44,18 +44,9 @@ def announce_waiting(photos: list[Photo]) -> None:
     if not photos:
         return
     try:
-        get_bus().publish_many(
-            [
-                queued_event(photo.to_message() | {"held_because": photo.held_because})
-                for photo in photos
-            ]
-        )
+        get_bus().publish_many([queued_event(photo.to_queue_message()) for photo in photos])
     except BusError as error:
         logger.warning("desks not told of %d waiting photos: %s", len(photos), error)
-
-
-def _queued(photo: Photo) -> dict:
-    return queued_event(photo.to_message() | {"held_because": photo.held_because})
 
 
 def publish_pending(limit: int = 500, older_than: float | None = None) -> int:
