@@ -4,6 +4,7 @@ Rows are created on first use; a city without a row has the source on. `city=Non
 source's site-wide row (Bluesky reads one stream for every city).
 """
 
+from django.db import DatabaseError, close_old_connections
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -40,6 +41,18 @@ def save_cursor(source: str, city: City | None, value: str) -> None:
 def record_error(source: str, city: City | None, error: str) -> None:
     """Keep the error for the admin and `manage.py sources`, with no secret in it."""
     _update(source, city, last_error=redact(error)[:2000], last_error_at=timezone.now())
+
+
+def record_logged_error(source: str, cities, error: str) -> None:
+    """From a worker thread: keep a failure already logged, for each of `cities` (None:
+    site-wide), when the database can take it; the thread's connection is closed after."""
+    try:
+        for city in cities:
+            record_error(source, city, error)
+    except DatabaseError:
+        pass  # logged already; the database's own trouble is logged where it hurts
+    finally:
+        close_old_connections()
 
 
 def record_got(source: str, city: City | None) -> None:

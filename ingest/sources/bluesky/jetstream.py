@@ -80,7 +80,9 @@ class Jetstream:
                 delay,
                 extra=ABOUT,
             )
-            await asyncio.to_thread(self._record_error, problem)
+            await asyncio.to_thread(
+                state.record_logged_error, SOURCE, [None], f"Jetstream {problem}"
+            )
             await self.run.sleep(delay)
 
     def _url(self) -> str:
@@ -179,14 +181,6 @@ class Jetstream:
             self.run.count(ERRORS)
             logger.warning("bluesky: could not store, kept for later: %s", error, extra=ABOUT)
             return False
-        finally:
-            close_old_connections()
-
-    def _record_error(self, problem: str) -> None:
-        try:
-            state.record_error(SOURCE, None, f"Jetstream {problem}")
-        except DatabaseError:
-            pass  # the warning is logged; the database's own trouble is logged where it hurts
         finally:
             close_old_connections()
 

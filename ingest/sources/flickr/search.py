@@ -79,7 +79,7 @@ class Search:
                         delay,
                         extra={"source": SOURCE, "city": city.slug},
                     )
-                    await asyncio.to_thread(_record_error, city, str(error))
+                    await asyncio.to_thread(state.record_logged_error, SOURCE, [city], str(error))
                     await self.run.sleep(delay)
         finally:
             stopper.cancel()
@@ -167,15 +167,6 @@ class Search:
         if wait > 0:
             self.wake.wait(wait)
         self.next_call = max(self.next_call, time.monotonic()) + gap
-
-
-def _record_error(city: City, error: str) -> None:
-    try:
-        state.record_error(SOURCE, city, error)
-    except DatabaseError:
-        pass  # logged already; the database's own trouble shows where it hurts
-    finally:
-        close_old_connections()
 
 
 async def _set_on(stop: asyncio.Event, wake: threading.Event) -> None:

@@ -66,7 +66,9 @@ async def _poll(run: Run, timelines: Timelines) -> None:
                 delay,
                 extra={"source": NAME, "city": ",".join(cities)},
             )
-            await asyncio.to_thread(_record_error, cities, f"{timelines.host} #{hashtag}: {error}")
+            failing = state.cities_for(NAME).filter(slug__in=cities)  # read in the thread
+            problem = f"{timelines.host} #{hashtag}: {error}"
+            await asyncio.to_thread(state.record_logged_error, NAME, failing, problem)
             await run.sleep(delay)
 
 
@@ -83,16 +85,6 @@ def _poll_once(timelines: Timelines, hashtag: str) -> None:
 def _refresh(cities: CityHashtags) -> None:
     try:
         cities.refresh()
-    finally:
-        close_old_connections()
-
-
-def _record_error(slugs: list[str], error: str) -> None:
-    try:
-        for city in state.cities_for(NAME).filter(slug__in=slugs):
-            state.record_error(NAME, city, error)
-    except DatabaseError:
-        pass  # logged already
     finally:
         close_old_connections()
 
