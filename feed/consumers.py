@@ -8,7 +8,7 @@ from django.conf import settings
 
 from wazstagram.metrics import OPEN_PAGES
 
-from .frames import photo_frame
+from .frames import frame_of, photo_frame
 from .groups import city_group
 from .history import latest_messages, opening_messages
 from .hub import current_hub
@@ -64,9 +64,10 @@ class CityConsumer(AsyncWebsocketConsumer):
         await self.send_messages(messages)
 
     async def send_messages(self, messages: list[dict]):
-        for message in messages:
-            if self.sent.add(message["id"]):
-                await self.send(text_data=photo_frame(message))
+        """The photos this page lacks, in one websocket message."""
+        frames = [photo_frame(m) for m in messages if self.sent.add(m["id"])]
+        if frames:
+            await self.send(text_data=frame_of(frames))
 
     # Delivery: how frames reach this connection. Swappable without touching the rest.
     # The process's hub listens to the channel layer once per group and feeds this

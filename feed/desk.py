@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from . import decisions
 from .consumers import CLOSE_RECONNECT
-from .frames import photo_frame
+from .frames import frame_of, photo_frame
 from .groups import ALL_CITIES, city_group, desk_group
 from .history import city_is_live, latest_messages
 from .hub import current_hub
@@ -127,9 +127,9 @@ class DeskConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "queue", "photos": waiting}))
         for message in waiting:
             queue.add(message["id"])
-        for message in shown:
-            if wall.add(message["id"]):
-                await self.send(text_data=photo_frame(message))
+        frames = [photo_frame(m) for m in shown if wall.add(m["id"])]
+        if frames:
+            await self.send(text_data=frame_of(frames))
 
     async def disconnect(self, code):
         hub = current_hub()

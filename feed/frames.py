@@ -14,6 +14,8 @@ RETRACT = "retract"
 PIN = "pin"
 QUEUED = "queued"
 DECIDED = "decided"
+# Several frames in one websocket message: a burst costs a page one write, not one per photo.
+BATCH = "batch"
 
 
 def photo_frame(message: PhotoMessage) -> str:
@@ -39,6 +41,17 @@ def decided_frame(photo_id: str, action: str, by: str) -> str:
     return json.dumps(
         {"type": DECIDED, "id": photo_id, "action": action, "by": by}, separators=(",", ":")
     )
+
+
+def frame_of(frames: list[str]) -> str:
+    """One websocket message carrying `frames` in order: the frame itself, or a batch of them.
+
+    The frames are already JSON objects, so the batch is their concatenation, never a
+    second encoding of the photos.
+    """
+    if len(frames) == 1:
+        return frames[0]
+    return f'{{"type":"{BATCH}","frames":[' + ",".join(frames) + "]}"
 
 
 def layer_event(kind: str, photo_id: str, frame: str) -> dict:

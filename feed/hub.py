@@ -25,7 +25,7 @@ from django.conf import settings
 from wazstagram.metrics import FRAMES_DROPPED, FRAMES_SENT, HUB_BATCHES
 
 from .frames import FRAME_EVENT
-from .outbox import Item, Outbox
+from .outbox import Burst, Item, Outbox
 from .recent import RecentIds
 
 logger = logging.getLogger(__name__)
@@ -78,11 +78,12 @@ class Subscription:
         return 1
 
     def flush(self) -> None:
-        items, self._pending, self._flush = self._pending, [], None
+        burst = Burst(self._pending)
+        self._pending, self._flush = [], None
         for outbox in self.outboxes:
-            outbox.offer(items)
+            outbox.offer(burst)
         HUB_BATCHES.inc()
-        FRAMES_SENT.inc(len(items) * len(self.outboxes))
+        FRAMES_SENT.inc(len(burst.items) * len(self.outboxes))
 
     def interrupt(self) -> None:
         """Frames may have been lost: the pages reconnect and resume from the database."""

@@ -1,7 +1,5 @@
 """The live stream as a browser sees it: history on connect, live frames, retract, resume."""
 
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -14,6 +12,7 @@ from feed.models import City
 from ingest.events import photo_event, retract_event
 from ingest.relay import deliver
 from tests.conftest import photo_message
+from tests.support.frames import receive_frames
 from wazstagram.asgi import websocket as websocket_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +27,7 @@ def store(make_photo):
 
 
 async def frames(communicator, count):
-    return [json.loads(await communicator.receive_from(timeout=5)) for _ in range(count)]
+    return await receive_frames(communicator, count)
 
 
 async def ids(communicator, count):

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from feed.models import City, Decision, Photo
 from ingest.publish import store_and_publish
 from tests.conftest import photo_message
+from tests.support.frames import receive_frame, receive_frames
 from wazstagram.asgi import websocket as websocket_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,12 +112,12 @@ async def test_a_moderators_desk_gets_the_queue_then_new_photos_and_decisions_li
     await sync_to_async(client.force_login)(moderator)
     desk = await open_desk(session=client.cookies["sessionid"].value)
 
-    snapshot = await desk.receive_json_from(5)
+    snapshot = await receive_frame(desk)
     assert snapshot["type"] == "queue" and [p["id"] for p in snapshot["photos"]] == [held["id"]]
     assert snapshot["photos"][0]["held_because"] == "pre-moderation"
 
     newer = await sync_to_async(waiting)("second")
-    queued = await desk.receive_json_from(5)
+    queued = await receive_frame(desk)
     assert queued["type"] == "queued" and queued["photo"]["id"] == newer["id"]
 
     await sync_to_async(client.post)(
@@ -124,7 +125,7 @@ async def test_a_moderators_desk_gets_the_queue_then_new_photos_and_decisions_li
         json.dumps({"action": "approve", "ids": [held["id"]]}),
         content_type="application/json",
     )
-    frames = [await desk.receive_json_from(5) for _ in range(2)]
+    frames = await receive_frames(desk, 2)
     assert {f["type"] for f in frames} == {"photo", "decided"}
     decided = next(f for f in frames if f["type"] == "decided")
     assert decided == {"type": "decided", "id": held["id"], "action": "approve", "by": "mod"}

@@ -5,10 +5,12 @@ import json
 import logging
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from ingest.events import photo_event, retract_event
 from ingest.relay import deliver
 from tests.conftest import photo_message
+from tests.support.frames import receive_frame, receive_frames, receive_message
 from wazstagram.asgi import websocket as websocket_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +34,7 @@ def stalled_server(app):
 
 
 async def photo_ids(communicator, count):
-    frames = [json.loads(await communicator.receive_from(timeout=5)) for _ in range(count)]
+    frames = await receive_frames(communicator, count)
     return [frame["photo"]["id"] for frame in frames]
 
 
@@ -52,6 +54,31 @@ async def test_many_pages_of_one_city_each_get_each_photo_once(open_stream):
     assert all(await asyncio.gather(*quiet))
 
 
+async def test_a_burst_reaches_each_page_in_one_message_built_once_for_all(open_stream):
+    pages = [await open_stream("seattle") for _ in range(5)]
+    messages = [photo_message("seattle") for _ in range(8)]
+
+    await deliver([photo_event(message) for message in messages])
+
+    sent = [await page.receive_output(timeout=5) for page in pages]
+    assert all(await asyncio.gather(*(page.receive_nothing() for page in pages)))
+    batch = json.loads(sent[0]["text"])
+    assert batch["type"] == "batch"
+    assert [frame["photo"]["id"] for frame in batch["frames"]] == [m["id"] for m in messages]
+    # One string for every page: the burst's message was built once, not once per page.
+    assert all(output["text"] is sent[0]["text"] for output in sent)
+
+
+async def test_history_reaches_a_new_page_in_one_message(open_stream, make_photo):
+    for _ in range(3):
+        await sync_to_async(make_photo)("seattle")
+
+    page = await open_stream("seattle")
+
+    assert len(await receive_message(page)) == 3
+    assert await page.receive_nothing()
+
+
 async def test_a_retract_reaches_every_page_and_the_photo_may_come_back(open_stream):
     pages = [await open_stream("seattle") for _ in range(10)]
     message = photo_message("seattle")
@@ -62,7 +89,7 @@ async def test_a_retract_reaches_every_page_and_the_photo_may_come_back(open_str
     await deliver([retract_event(message["id"], "seattle"), photo_event(message)])
 
     for page in pages:
-        assert json.loads(await page.receive_from(timeout=5)) == {
+        assert await receive_frame(page) == {
             "type": "retract",
             "id": message["id"],
         }
@@ -87,7 +114,7 @@ async def test_a_stalled_page_loses_its_oldest_frames_and_stalls_no_one(
         go.set()
         received = []
         while not await stalled.receive_nothing(timeout=0.2):
-            received += await photo_ids(stalled, 1)
+            received += [frame["photo"]["id"] for frame in await receive_message(stalled)]
         await stalled.disconnect()
 
     assert len(received) < 20

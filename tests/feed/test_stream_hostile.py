@@ -6,6 +6,7 @@ import pytest
 from ingest.events import photo_event
 from ingest.relay import deliver
 from tests.conftest import photo_message
+from tests.support.frames import receive_frame
 from wazstagram.clientaddress import client_address
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,7 +16,7 @@ async def still_live(stream):
     """The connection still gets the next photo."""
     message = photo_message("seattle")
     await deliver([photo_event(message)])
-    frame = await stream.receive_json_from(timeout=5)
+    frame = await receive_frame(stream)
     return frame == {"type": "photo", "photo": message}
 
 
@@ -83,7 +84,7 @@ async def test_a_flood_of_frames_is_cut_off_with_1008(open_stream, settings, cap
 
     assert await closed_with(stream) == 1008
     assert "192.0.2.1 closed (1008): too many frames" in caplog.text
-    await neighbour.receive_json_from(timeout=5)  # the photo sent while checking `stream`
+    await receive_frame(neighbour)  # the photo sent while checking `stream`
     assert await still_live(neighbour)
 
 

@@ -1,7 +1,6 @@
 """The outbox: a bus outage delays photos, never drops them, and never shows one twice."""
 
 import asyncio
-import json
 import os
 import signal
 import threading
@@ -18,6 +17,7 @@ from feed.models import Photo
 from ingest.bus import Bus, BusError, get_bus
 from ingest.outbox import publish_pending_now, run_outbox
 from ingest.publish import publish_pending
+from tests.support.frames import receive_frames
 from tests.support.instagram import media_item
 from wazstagram.asgi import websocket as websocket_app
 
@@ -68,7 +68,7 @@ async def seattle_stream(in_process_relay):
     assert connected
 
     async def photo_ids(count):
-        frames = [json.loads(await communicator.receive_from(timeout=10)) for _ in range(count)]
+        frames = await receive_frames(communicator, count, timeout=10)
         return [frame["photo"]["id"] for frame in frames]
 
     communicator.photo_ids = photo_ids

@@ -24,6 +24,7 @@ from ingest.events import photo_event, retract_event
 from ingest.publish import store_and_publish
 from ingest.relay_service import run_relay
 from tests.conftest import photo_message
+from tests.support.frames import receive_frame
 from tests.support.waiting import wait_for
 
 TOPIC, SUBSCRIPTION = "wazages", "front"
@@ -70,7 +71,7 @@ async def photos_until(communicator, sentinel_id: str) -> list[str]:
     """Ids of the photo frames received up to and including the sentinel."""
     ids = []
     while not ids or ids[-1] != sentinel_id:
-        frame = await communicator.receive_json_from(timeout=WAIT)
+        frame = await receive_frame(communicator, WAIT)
         if frame["type"] == "photo":
             ids.append(frame["photo"]["id"])
     return ids
@@ -165,9 +166,9 @@ async def test_a_published_photo_reaches_the_websockets_of_its_city(servicebus, 
     photo = photo_message("seattle")
     await publish(photo_event(photo))
 
-    assert await seattle.receive_json_from(timeout=WAIT) == {"type": "photo", "photo": photo}
+    assert await receive_frame(seattle, WAIT) == {"type": "photo", "photo": photo}
     await publish(retract_event(photo["id"], "seattle"))
-    assert await seattle.receive_json_from(timeout=WAIT) == {"type": "retract", "id": photo["id"]}
+    assert await receive_frame(seattle, WAIT) == {"type": "retract", "id": photo["id"]}
     assert await rome.receive_nothing()
     await seattle.disconnect()
     await rome.disconnect()
@@ -180,10 +181,10 @@ async def test_a_relay_reconnects_after_the_namespace_dropped_it(servicebus, set
     client = await feed()
     first, second = photo_message(), photo_message()
     await publish(photo_event(first))
-    assert (await client.receive_json_from(timeout=WAIT))["photo"]["id"] == first["id"]
+    assert (await receive_frame(client, WAIT))["photo"]["id"] == first["id"]
     servicebus.drop_connections()
     await publish(photo_event(second))
-    assert (await client.receive_json_from(timeout=WAIT))["photo"]["id"] == second["id"]
+    assert (await receive_frame(client, WAIT))["photo"]["id"] == second["id"]
     await client.disconnect()
 
 
@@ -259,7 +260,7 @@ async def test_two_relays_on_one_subscription_never_deliver_a_photo_twice(
         await publish(*[photo_event(p) for p in photos[start : start + 8]])
     received = await photos_until(client, photos[-1]["id"])  # may come out of order
     while len(received) < len(photos):
-        received.append((await client.receive_json_from(timeout=WAIT))["photo"]["id"])
+        received.append((await receive_frame(client, WAIT))["photo"]["id"])
     await asyncio.to_thread(wait_for, lambda: pending(servicebus) == 0, "every completion")
     sentinel = photo_message()
     await publish(photo_event(sentinel))

@@ -4,7 +4,8 @@
  * After every (re)connect it sends {"type": "resume", "after": lastId()} so the server sends
  * only the photos this page missed. Reconnects back off exponentially with full jitter, so a
  * restarted server is not stampeded by every page at once. Close codes 4404 (unknown city)
- * and 4403 (not allowed) are final.
+ * and 4403 (not allowed) are final. A batch message ({"type": "batch", "frames": [...]}, a burst
+ * of photos in one write) reaches onFrame as its frames, one by one, in order.
  */
 var BASE_DELAY = 500;
 var MAX_DELAY = 15000;
@@ -47,9 +48,15 @@ export function connectStream(options) {
       } catch (error) {
         return;
       }
-      if (frame && typeof frame === "object") {
-        options.onFrame(frame);
+      if (!frame || typeof frame !== "object") {
+        return;
       }
+      var frames = frame.type === "batch" && Array.isArray(frame.frames) ? frame.frames : [frame];
+      frames.forEach(function (each) {
+        if (each && typeof each === "object") {
+          options.onFrame(each);
+        }
+      });
     };
     socket.onclose = function (event) {
       socket = null;

@@ -1,0 +1,23 @@
+"""Reading a stream's frames as a page does: a batch message is its frames, in order."""
+
+import json
+
+
+async def receive_message(communicator, timeout: float = 5) -> list[dict]:
+    """The frames of the next websocket message (one, or those of a batch)."""
+    message = json.loads(await communicator.receive_from(timeout=timeout))
+    return message["frames"] if message.get("type") == "batch" else [message]
+
+
+async def receive_frames(communicator, count: int, timeout: float = 5) -> list[dict]:
+    """The next `count` frames; frames of a batch beyond them wait for the next call."""
+    waiting = communicator.__dict__.setdefault("_waiting_frames", [])
+    while len(waiting) < count:
+        waiting.extend(await receive_message(communicator, timeout))
+    taken = waiting[:count]
+    del waiting[:count]
+    return taken
+
+
+async def receive_frame(communicator, timeout: float = 5) -> dict:
+    return (await receive_frames(communicator, 1, timeout))[0]
