@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from wazstagram.metrics import HISTORY_QUERIES
+
 from .groups import ALL_CITIES
 from .models import City, Photo
 
@@ -13,6 +15,7 @@ def city_is_live(slug: str) -> bool:
 
 def latest_messages(slug: str, after: str | None = None, limit: int | None = None) -> list[dict]:
     """Messages of the latest visible photos of a stream stored after `after`, oldest first."""
+    HISTORY_QUERIES.inc()
     photos = Photo.objects.visible().select_related("city").after(after)
     if slug != ALL_CITIES:
         photos = photos.filter(city__slug=slug)

@@ -16,6 +16,10 @@ OPEN_PAGES = Gauge(
 )
 FRAMES_SENT = Counter("wazstagram_frames_sent", "Frames handed to open pages")
 FRAMES_DROPPED = Counter("wazstagram_frames_dropped", "Frames dropped for slow pages")
+HISTORY_QUERIES = Counter(
+    "wazstagram_history_queries",
+    "Reads of a stream's latest photos from the database (what the process's cache lacked)",
+)
 HUB_BATCHES = Counter("wazstagram_hub_batches", "Bursts of frames the hubs sent out together")
 NOTIFICATIONS = Counter(
     "wazstagram_notifications", "Callback requests, by source and answer", ["source", "result"]
