@@ -10,8 +10,9 @@ from wazstagram.metrics import OPEN_PAGES
 
 from .frames import frame_of, photo_frame
 from .groups import city_group
-from .history import latest_messages, opening_messages
+from .history import latest_messages
 from .hub import current_hub
+from .latest import RESUME_LIMIT, Entry
 from .recent import RecentIds
 
 CLOSE_UNKNOWN_CITY = 4404
@@ -19,15 +20,15 @@ CLOSE_UNKNOWN_CITY = 4404
 # restart", which servers may not send).
 CLOSE_RECONNECT = 4012
 MAX_PHOTO_ID = 64
-# A page back from a long absence gets at most this many missed photos (the latest).
-MAX_RESUME = 100
 
 
 class CityConsumer(AsyncWebsocketConsumer):
     """Sends the latest photos on connect, then every frame the relay sends to the stream.
 
     A connection never gets the same photo twice: it remembers the ids it sent
-    (history, resume and live frames may overlap around a connect).
+    (history, resume and live frames may overlap around a connect). History and
+    resumes come from the hub's cache of the stream's latest photos: in steady
+    state a connect costs the database nothing.
     """
 
     async def connect(self):
@@ -37,12 +38,12 @@ class CityConsumer(AsyncWebsocketConsumer):
         await self.accept()
         # Join before reading history: a photo stored meanwhile arrives live, not lost.
         await self.join_stream()
-        history = await database_sync_to_async(opening_messages)(self.slug)
-        if history is None:
+        opening = await self.latest.opening()
+        if opening is None:
             await self.leave_stream()
             await self.close(code=CLOSE_UNKNOWN_CITY)
             return
-        await self.send_messages(history)
+        await self.send_entries(opening.entries, opening.message)
 
     async def disconnect(self, code):
         if getattr(self, "joined", False):
@@ -57,15 +58,23 @@ class CityConsumer(AsyncWebsocketConsumer):
             return
         after = request.get("after")
         if isinstance(after, str | int) and 0 < len(str(after)) <= MAX_PHOTO_ID:
-            await self.send_history(after=str(after), limit=MAX_RESUME)
+            await self.send_entries(await self.missed(str(after)))
 
-    async def send_history(self, after=None, limit=None):
-        messages = await database_sync_to_async(latest_messages)(self.slug, after, limit)
-        await self.send_messages(messages)
+    async def missed(self, after: str) -> list[Entry]:
+        """The photos stored after `after` (at most RESUME_LIMIT, the latest)."""
+        entries = await self.latest.after(after, RESUME_LIMIT)
+        if entries is None:  # older than what the hub keeps
+            messages = await database_sync_to_async(latest_messages)(self.slug, after, RESUME_LIMIT)
+            entries = [(message["id"], photo_frame(message)) for message in messages]
+        return entries
 
-    async def send_messages(self, messages: list[dict]):
-        """The photos this page lacks, in one websocket message."""
-        frames = [photo_frame(m) for m in messages if self.sent.add(m["id"])]
+    async def send_entries(self, entries: list[Entry], message: str = ""):
+        """The photos this page lacks, in one websocket message (`message`: all of them)."""
+        lacking = [self.sent.add(photo_id) for photo_id, _ in entries]
+        if message and all(lacking):
+            await self.send(text_data=message)
+            return
+        frames = [frame for (_, frame), new in zip(entries, lacking, strict=True) if new]
         if frames:
             await self.send(text_data=frame_of(frames))
 
@@ -80,6 +89,7 @@ class CityConsumer(AsyncWebsocketConsumer):
         self.outbox = await self.hub.join(
             self.group, self.send_frame, self.reconnect, self.sent, name=self.scope["path"]
         )
+        self.latest = self.hub.latest_photos(self.group, self.slug)
         self.joined = True
         OPEN_PAGES.labels(self.slug).inc()
 

@@ -31,14 +31,6 @@ def latest_messages(slug: str, after: str | None = None, limit: int | None = Non
     return messages
 
 
-def opening_messages(slug: str) -> list[dict] | None:
-    """What a new connection to a stream gets first; None when `slug` is not a live stream.
-
-    One call, so a connect costs one database connection, not one per question.
-    """
-    return latest_messages(slug) if city_is_live(slug) else None
-
-
 def cities_with_latest(per_city: int) -> list[tuple[City, list[dict]]]:
     """Every active city with the messages of its latest visible photos, newest first."""
     return [

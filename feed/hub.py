@@ -25,6 +25,7 @@ from django.conf import settings
 from wazstagram.metrics import FRAMES_DROPPED, FRAMES_SENT, HUB_BATCHES
 
 from .frames import FRAME_EVENT
+from .latest import RESUME_LIMIT, LatestPhotos
 from .outbox import Burst, Item, Outbox
 from .recent import RecentIds
 
@@ -58,6 +59,7 @@ class Subscription:
         self.outboxes: set[Outbox] = set()
         self.reader: asyncio.Task | None = None
         self.healthy = True  # in the layer's group, as far as this process knows
+        self.latest: LatestPhotos | None = None  # kept once a page asked for it
         self._pending: list[Item] = []
         self._flush: asyncio.TimerHandle | None = None
         self._first = 0.0
@@ -82,11 +84,15 @@ class Subscription:
         self._pending, self._flush = [], None
         for outbox in self.outboxes:
             outbox.offer(burst)
+        if self.latest is not None:
+            self.latest.apply(burst.items)
         HUB_BATCHES.inc()
         FRAMES_SENT.inc(len(burst.items) * len(self.outboxes))
 
     def interrupt(self) -> None:
         """Frames may have been lost: the pages reconnect and resume from the database."""
+        if self.latest is not None:
+            self.latest.forget()
         for outbox in self.outboxes:
             outbox.interrupt()
 
@@ -123,6 +129,17 @@ class Hub:
                 subscription.healthy = True
             subscription.outboxes.add(outbox)
         return outbox
+
+    def latest_photos(self, group: str, slug: str) -> LatestPhotos:
+        """The latest photos of stream `slug`, kept by the subscription to its `group`.
+
+        Only while a page of the group is here (it joined first): the frames keep them.
+        """
+        subscription = self.subscriptions[group]
+        if subscription.latest is None:
+            size = max(RESUME_LIMIT, settings.FEED_HISTORY_SIZE)
+            subscription.latest = LatestPhotos(slug, size, settings.FEED_HISTORY_SIZE)
+        return subscription.latest
 
     async def leave(self, group: str, outbox: Outbox) -> None:
         outbox.close()

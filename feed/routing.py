@@ -1,5 +1,6 @@
 from functools import cache
 
+from channels.auth import AuthMiddlewareStack
 from django.urls import path
 from django.urls.resolvers import RegexPattern, URLResolver
 
@@ -10,7 +11,10 @@ from .desk import DeskConsumer
 websocket_urlpatterns = [
     path("ws/cities/<slug:slug>/", CityConsumer.as_asgi(), name="city-stream"),
     # The moderation desk (staff with the moderation permission; others are closed 4403).
-    path("ws/moderate/<slug:slug>/", DeskConsumer.as_asgi(), name="desk-stream"),
+    # Only the desk reads the session: a public page costs no session lookup and holds no user.
+    path(
+        "ws/moderate/<slug:slug>/", AuthMiddlewareStack(DeskConsumer.as_asgi()), name="desk-stream"
+    ),
 ]
 
 

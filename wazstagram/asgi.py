@@ -7,7 +7,6 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wazstagram.settings")
 django_http = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -38,10 +37,8 @@ class BackgroundTasks:
 
 # Browsers send their page's Origin; only pages of ALLOWED_HOSTS may open the stream,
 # and no client may send more, or hold more connections, than a page would.
-# The session's user is read only by the consumers that ask (the moderation desk).
-websocket = AllowedHostsOriginValidator(
-    StreamGuard(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-)
+# The session's user is read only by the routes that ask (feed.routing: the moderation desk).
+websocket = AllowedHostsOriginValidator(StreamGuard(URLRouter(websocket_urlpatterns)))
 application = ProtocolTypeRouter({"http": django_http, "websocket": websocket})
 starters = [ensure_in_process_relay] if settings.RELAY_IN_PROCESS else []
 if settings.OUTBOX_INTERVAL > 0:

@@ -54,7 +54,9 @@ import { el, httpUrl, isPhoto, readJson, takenAt, text } from "./util.js";
     if (!isPhoto(message)) {
       return;
     }
-    lastId = message.id;
+    if (!message.pinned) {
+      lastId = message.id; // pinned ones come last and may be old
+    }
     if (seen.has(message.id)) {
       return;
     }
@@ -260,7 +262,9 @@ import { el, httpUrl, isPhoto, readJson, takenAt, text } from "./util.js";
       seen.add(message.id);
       photos.set(message.id, { message: message, node: node });
       arrivals.push(message.published_at ? message.published_at * 1000 : takenAt(message));
-      lastId = message.id;
+      if (!message.pinned) {
+        lastId = message.id;
+      }
     } else {
       addPhoto(message, false);
     }

@@ -70,7 +70,9 @@ import { clip as text, httpUrl, readJson } from "./util.js";
     if (!message || typeof message.id !== "string" || !message.id) {
       return;
     }
-    lastId = message.id;
+    if (!message.pinned) {
+      lastId = message.id; // pinned ones come last and may be old
+    }
     if (pins.has(message.id) || listed.has(message.id)) {
       return;
     }

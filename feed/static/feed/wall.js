@@ -39,7 +39,9 @@ import { clip as text, httpUrl, isPhoto, readJson } from "./util.js";
     if (!isPhoto(message) || !httpUrl(message.image && message.image.url)) {
       return;
     }
-    lastId = message.id;
+    if (!message.pinned) {
+      lastId = message.id; // pinned ones come last and may be old
+    }
     if (seen.has(message.id)) {
       return;
     }
