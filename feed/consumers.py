@@ -4,6 +4,7 @@ import json
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -32,15 +33,19 @@ class CityConsumer(AsyncWebsocketConsumer):
     state a connect costs the database nothing.
     """
 
+    # channels' dispatch and websocket_disconnect, without their thread hop per message to
+    # close stale database connections: this consumer touches the database only through
+    # database_sync_to_async, which closes them itself, and a reconnect storm of thousands
+    # of pages would queue as many hops on the thread pool.
     async def dispatch(self, message):
-        """As channels' own, without its thread hop per message to close stale database
-        connections: this consumer touches the database only through
-        database_sync_to_async, which closes them itself (a reconnect storm of thousands
-        of pages would queue as many hops on the thread pool)."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def websocket_disconnect(self, message):
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def connect(self):
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
