@@ -5,13 +5,13 @@ same server that serves it, the notifications poke its ingest, and the photos
 reach the database and an open websocket.
 """
 
-import json
 import sqlite3
 
 import pytest
 import requests
 from websockets.sync.client import connect
 
+from tests.support.frames import message_frames
 from tests.support.live import LiveSite
 from tests.support.waiting import wait_for
 
@@ -53,9 +53,9 @@ def test_subscribe_then_simulate_brings_photos_to_the_database_and_the_websocket
         )
         photos = []
         while len(photos) < 3:
-            frame = json.loads(ws.recv(timeout=20))
-            assert frame["type"] == "photo"
-            photos.append(frame["photo"])
+            for frame in message_frames(ws.recv(timeout=20)):
+                assert frame["type"] == "photo"
+                photos.append(frame["photo"])
 
     assert "6 photos made, 2 notifications sent, 0 errors" in out
     assert {photo["id"] for photo in photos} == stored(site, "seattle")

@@ -2,11 +2,10 @@
 `manage.py runsources` beside a node on Service Bus; Jetstream and the AppView are doubles.
 """
 
-import json
-
 import pytest
 
 from tests.support.bluesky import AppView, Jetstream, did_for
+from tests.support.frames import message_frames
 from tests.support.live import LiveSite
 from tests.support.supervised import Supervised
 from tests.support.waiting import wait_for
@@ -34,10 +33,10 @@ def frames(stream, count: int) -> list[dict]:
     """The next `count` photo and retract frames of a live stream."""
     seen = []
     while len(seen) < count:
-        frame = json.loads(stream.recv(timeout=WAIT))
-        if frame.get("type") in ("photo", "retract"):
-            seen.append(frame)
-    return seen
+        for frame in message_frames(stream.recv(timeout=WAIT)):
+            if frame.get("type") in ("photo", "retract"):
+                seen.append(frame)
+    return seen[:count]
 
 
 @pytest.mark.live
@@ -104,6 +103,6 @@ def test_two_runsources_beside_a_node_on_service_bus_show_each_post_once(
 
 def frames_within(stream, seconds: float):
     while True:
-        frame = json.loads(stream.recv(timeout=seconds))
-        if frame.get("type") == "photo":
-            return frame
+        for frame in message_frames(stream.recv(timeout=seconds)):
+            if frame.get("type") == "photo":
+                return frame

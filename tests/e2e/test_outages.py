@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ingest.bus.servicebus import ServiceBusBus
 from tests.support import waiting
+from tests.support.frames import message_frames
 from tests.support.live import LiveSite, photo_ids
 from tests.support.prerequisites import missing
 from tests.support.redis_server import RedisServer
@@ -131,11 +132,12 @@ class ResumingPage:
 
     def _take(self, stream):
         try:
-            frame = json.loads(stream.recv(timeout=0.2))
+            frames = message_frames(stream.recv(timeout=0.2))
         except TimeoutError:
             return
-        if frame["type"] == "photo" and frame["photo"]["id"] not in self.ids:
-            self.ids.append(frame["photo"]["id"])
+        for frame in frames:
+            if frame["type"] == "photo" and frame["photo"]["id"] not in self.ids:
+                self.ids.append(frame["photo"]["id"])
 
     def close(self):
         self._stop.set()

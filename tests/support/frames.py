@@ -3,10 +3,15 @@
 import json
 
 
-async def receive_message(communicator, timeout: float = 5) -> list[dict]:
-    """The frames of the next websocket message (one, or those of a batch)."""
-    message = json.loads(await communicator.receive_from(timeout=timeout))
+def message_frames(text: str) -> list[dict]:
+    """The frames of one websocket message (itself, or those of a batch)."""
+    message = json.loads(text)
     return message["frames"] if message.get("type") == "batch" else [message]
+
+
+async def receive_message(communicator, timeout: float = 5) -> list[dict]:
+    """The frames of the next websocket message."""
+    return message_frames(await communicator.receive_from(timeout=timeout))
 
 
 async def receive_frames(communicator, count: int, timeout: float = 5) -> list[dict]:

@@ -27,6 +27,7 @@ import requests
 from websockets.sync.client import connect
 
 from ingest.sources.instagram.signatures import sign_sha1
+from tests.support.frames import message_frames
 from tests.support.instagram import FakeInstagram, media_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,10 +51,10 @@ def photo_ids(stream, count: int, timeout: float = 30) -> list[str]:
     """The ids of the next `count` photo frames on a live stream (other frames skipped)."""
     ids = []
     while len(ids) < count:
-        frame = json.loads(stream.recv(timeout=timeout))
-        if frame.get("type") == "photo":
-            ids.append(frame["photo"]["id"])
-    return ids
+        for frame in message_frames(stream.recv(timeout=timeout)):
+            if frame.get("type") == "photo":
+                ids.append(frame["photo"]["id"])
+    return ids[:count]
 
 
 class LiveSite:
