@@ -8,7 +8,7 @@ import json
 
 from .photo import PhotoMessage
 
-FRAME_EVENT = "feed.frame"
+FRAMES_EVENT = "feed.frames"
 PHOTO = "photo"
 RETRACT = "retract"
 PIN = "pin"
@@ -54,6 +54,10 @@ def frame_of(frames: list[str]) -> str:
     return f'{{"type":"{BATCH}","frames":[' + ",".join(frames) + "]}"
 
 
-def layer_event(kind: str, photo_id: str, frame: str) -> dict:
-    """The channel-layer message a consumer turns into one websocket send."""
-    return {"type": FRAME_EVENT, "kind": kind, "id": photo_id, "frame": frame}
+def layer_event(items: list[tuple[str, str, str]]) -> dict:
+    """The channel-layer message carrying (kind, photo id, frame) items to a group, in order.
+
+    One per group per relayed batch: a burst reaches each hub together, however long
+    the layer takes per message, and costs the layer one message, not one per photo.
+    """
+    return {"type": FRAMES_EVENT, "items": [list(item) for item in items]}

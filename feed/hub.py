@@ -24,7 +24,7 @@ from django.conf import settings
 
 from wazstagram.metrics import FRAMES_DROPPED, FRAMES_SENT, HUB_BATCHES
 
-from .frames import FRAME_EVENT
+from .frames import FRAMES_EVENT
 from .latest import RESUME_LIMIT, LatestPhotos
 from .outbox import Burst, Item, Outbox
 from .recent import RecentIds
@@ -66,10 +66,11 @@ class Subscription:
 
     def dispatch(self, message: dict) -> int:
         """Take a layer event; frames go out together once the burst it belongs to is in."""
-        if message.get("type") != FRAME_EVENT:
+        if message.get("type") != FRAMES_EVENT:
             logger.debug("group %s: ignored a %r message", self.group, message.get("type"))
             return 0
-        self._pending.append((message["kind"], message["id"], message["frame"]))
+        items = [tuple(item) for item in message["items"]]
+        self._pending.extend(items)
         loop = asyncio.get_running_loop()
         now = loop.time()
         if self._flush is None:
@@ -77,7 +78,7 @@ class Subscription:
         else:
             self._flush.cancel()
         self._flush = loop.call_at(min(now + BATCH_IDLE, self._first + BATCH_MAX), self.flush)
-        return 1
+        return len(items)
 
     def flush(self) -> None:
         burst = Burst(self._pending)
@@ -108,7 +109,7 @@ class Hub:
     def __init__(self, layer):
         self.layer = layer
         self.subscriptions: dict[str, Subscription] = {}
-        self.frames = 0  # layer events received
+        self.frames = 0  # frames received from the layer
         self.dropped = 0  # frames dropped for slow connections
         self._lock = asyncio.Lock()
         self._refresher: asyncio.Task | None = None

@@ -21,22 +21,28 @@ from .events import DECIDED, DESK_EVENTS, PHOTO, PIN, QUEUED, describe
 
 
 async def deliver(events: list[dict], layer=None) -> None:
-    """Send each event to its city's group and to the all-cities group, frame built once."""
+    """Send each event to its city's group and to the all-cities group, frame built once.
+
+    A batch's frames travel to each group as one layer message, in order.
+    """
     layer = layer or get_channel_layer()
     RELAY_BATCHES.inc()
     RELAY_EVENTS.inc(len(events))
     now = time.time()
+    by_group: dict[str, list] = {}
     for event in events:
         kind, photo_id, city = describe(event)
         if kind == PHOTO and isinstance(published := event["photo"].get("published_at"), float):
             RELAY_LAG.observe(max(0.0, now - published))
-        message = layer_event(kind, photo_id, _frame(kind, photo_id, event))
+        item = (kind, photo_id, _frame(kind, photo_id, event))
         if kind in DESK_EVENTS:
-            await layer.group_send(desk_group(city), message)
-            await layer.group_send(DESK_ALL_GROUP, message)
+            groups = (desk_group(city), DESK_ALL_GROUP)
         else:
-            await layer.group_send(city_group(city), message)
-            await layer.group_send(ALL_GROUP, message)
+            groups = (city_group(city), ALL_GROUP)
+        for group in groups:
+            by_group.setdefault(group, []).append(item)
+    for group, items in by_group.items():
+        await layer.group_send(group, layer_event(items))
 
 
 def _frame(kind: str, photo_id: str, event: dict) -> str:

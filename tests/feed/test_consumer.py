@@ -89,7 +89,7 @@ async def test_frames_are_forwarded_as_the_relay_serialized_them(open_stream, db
     frame = '{"type": "photo",   "photo": {"id": "as-built"}}'
 
     await get_channel_layer().group_send(
-        city_group("seattle"), layer_event("photo", "as-built", frame)
+        city_group("seattle"), layer_event([("photo", "as-built", frame)])
     )
 
     assert await stream.receive_from(timeout=5) == frame

@@ -6,7 +6,9 @@ import logging
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 
+from feed.groups import city_group
 from ingest.events import photo_event, retract_event
 from ingest.relay import deliver
 from tests.conftest import photo_message
@@ -67,6 +69,21 @@ async def test_a_burst_reaches_each_page_in_one_message_built_once_for_all(open_
     assert [frame["photo"]["id"] for frame in batch["frames"]] == [m["id"] for m in messages]
     # One string for every page: the burst's message was built once, not once per page.
     assert all(output["text"] is sent[0]["text"] for output in sent)
+
+
+async def test_a_relayed_batch_reaches_each_group_as_one_layer_message():
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(city_group("seattle"), channel)
+    messages = [photo_message("seattle") for _ in range(5)]
+
+    await deliver([photo_event(message) for message in messages])
+
+    event = await asyncio.wait_for(layer.receive(channel), 5)
+    assert [photo_id for _, photo_id, _ in event["items"]] == [m["id"] for m in messages]
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(layer.receive(channel), 0.2)
+    await layer.group_discard(city_group("seattle"), channel)
 
 
 async def test_history_reaches_a_new_page_in_one_message(open_stream, make_photo):

@@ -1,8 +1,5 @@
 """Moderation in the admin: hiding retracts live, blocked users and words stay off the site."""
 
-import asyncio
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -11,6 +8,7 @@ from feed.groups import city_group
 from feed.models import BlockedUser, BlockedWord, City, Photo
 from feed.moderation import Verdict, verdict
 from tests.conftest import photo_message
+from tests.support.frames import layer_frames
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,11 +20,7 @@ async def seattle_page(in_process_relay):
     channel = await layer.new_channel()
     await layer.group_add(city_group("seattle"), channel)
 
-    async def next_frame():
-        event = await asyncio.wait_for(layer.receive(channel), 5)
-        return json.loads(event["frame"])
-
-    return next_frame
+    return layer_frames(layer, channel, 5)
 
 
 async def test_hide_action_retracts_the_photo_from_open_pages(

@@ -1,7 +1,6 @@
 """From a poke to stored, published photos: cursor, duplicates, API failures, coalescing."""
 
 import asyncio
-import json
 import threading
 import time
 from datetime import timedelta
@@ -19,6 +18,7 @@ from ingest.models import Subscription
 from ingest.sources.instagram import fetcher
 from ingest.sources.instagram.fetch import fetch_city
 from ingest.sources.instagram.signatures import sign_sha1
+from tests.support.frames import layer_frames
 from tests.support.instagram import media_item, media_page, meta_error
 
 from .conftest import GEOGRAPHY, notification
@@ -46,9 +46,10 @@ async def city_frames(in_process_relay):
     channel = await layer.new_channel()
     await layer.group_add(city_group("seattle"), channel)
 
+    next_frame = layer_frames(layer, channel, 10)
+
     async def next_photo():
-        event = await asyncio.wait_for(layer.receive(channel), 10)
-        return json.loads(event["frame"])["photo"]
+        return (await next_frame())["photo"]
 
     yield next_photo
     await layer.group_discard(city_group("seattle"), channel)

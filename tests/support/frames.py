@@ -1,5 +1,6 @@
 """Reading a stream's frames as a page does: a batch message is its frames, in order."""
 
+import asyncio
 import json
 
 
@@ -26,3 +27,16 @@ async def receive_frames(communicator, count: int, timeout: float = 5) -> list[d
 
 async def receive_frame(communicator, timeout: float = 5) -> dict:
     return (await receive_frames(communicator, 1, timeout))[0]
+
+
+def layer_frames(layer, channel: str, timeout: float):
+    """`await next_frame()`: the frames the layer brings `channel` (a hub's), one at a time."""
+    waiting = []
+
+    async def next_frame() -> dict:
+        while not waiting:
+            event = await asyncio.wait_for(layer.receive(channel), timeout)
+            waiting.extend(json.loads(frame) for _, _, frame in event["items"])
+        return waiting.pop(0)
+
+    return next_frame
