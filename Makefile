@@ -52,4 +52,5 @@ test: install lint
 	DATABASE_URL=$$TEST_DATABASE_URL TEST_DATABASE_NAME=$(TEST_DATABASE_NAME) $(BIN)/python -m pytest -m "not browser and not live"
 
 bench: install
+	scripts/ensure-chromium.sh
 	. scripts/ensure-redis.sh && $(BIN)/python -m bench

@@ -3,9 +3,18 @@
 import argparse
 import sys
 
-from . import capacity, endtoend, fanout, ingest
+from . import browser, capacity, compression, endtoend, fanout, ingest, reconnect, workers
 
-BENCHMARKS = {"fanout": fanout, "ingest": ingest, "endtoend": endtoend, "capacity": capacity}
+BENCHMARKS = {
+    "fanout": fanout,
+    "ingest": ingest,
+    "endtoend": endtoend,
+    "capacity": capacity,
+    "compression": compression,
+    "workers": workers,
+    "reconnect": reconnect,
+    "browser": browser,
+}
 
 
 def main(argv=None) -> int:

@@ -1,7 +1,9 @@
 """The baseline: a bare `websockets` server broadcasting the same frames with `broadcast`.
 
-Run as `python -m bench.baseline --fd N` on a listening socket the benchmark
-hands over. Every connection, whatever its path, receives every frame;
+Run as `python -m bench.baseline --fd N [--compression on|off]` on a
+listening socket the benchmark hands over; permessage-deflate follows the
+project's (off unless told; on, websockets' defaults, which uvicorn uses too).
+Every connection, whatever its path, receives every frame;
 `GET /_bench/publish?city=<slug>&count=<n>` answers at once and then
 broadcasts n photo frames, serialized once each, as fast as it can.
 """
@@ -48,10 +50,14 @@ async def _broadcast(messages):
         await asyncio.sleep(0)
 
 
-async def main(fd):
+async def main(fd, compression):
     sock = socket.socket(fileno=fd)
     async with serve(
-        handler, sock=sock, process_request=process_request, compression=None, max_queue=None
+        handler,
+        sock=sock,
+        process_request=process_request,
+        compression="deflate" if compression == "on" else None,
+        max_queue=None,
     ) as server:
         collector.tune(collector.DEFAULT_THRESHOLDS)  # as the project's web processes
         await server.serve_forever()
@@ -60,5 +66,7 @@ async def main(fd):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--compression", choices=["on", "off"], default="off")
+    args = parser.parse_args()
     # The event loop uvicorn runs the project on, so that both sides compare like with like.
-    uvloop.run(main(parser.parse_args().fd))
+    uvloop.run(main(args.fd, args.compression))

@@ -4,7 +4,7 @@ A fake Instagram API (tests/support/instagram.py, in a thread of this
 process) gets a new media item whose caption carries the time it was posted,
 and at once a signed notification pokes the site's callback; the site fetches
 it, stores it, publishes it on the bus, relays it into the channel layer, and
-its hub sends it to every client. Latency runs from that caption time to the
+its hub sends it to every (browser-like) client. Latency runs from that caption time to the
 frame's arrival, so it covers the whole path. Two set-ups: the embedded
 defaults (in-process bus and relay, in-memory layer), and Redis with the
 local Service Bus broker (tests/support/servicebus_broker, in a thread here)
@@ -17,12 +17,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ingest.sources.instagram.signatures import sign_sha1
 from tests.support.instagram import FakeInstagram, media_item
 
-from . import servers
+from . import loadclient, servers
 from .loadclient import LoadClient, Round
 
 CITY = "seattle"
@@ -31,11 +33,12 @@ CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 # The caption of a benchmark photo: when it was posted, which the clients read back.
 STAMP = r'"caption":"posted ([0-9.]+)"'
 SETUPS = ["embedded", "servicebus"]
+POSTERS = 16  # connections posting notifications, as Instagram's pokes overlap
 
 
 def add_arguments(parser):
     parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=20.0, help="photos per second")
+    parser.add_argument("--rate", type=float, default=100.0, help="photos per second")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--setup", choices=SETUPS + ["both"], default="both")
     parser.add_argument("--client-processes", type=int, default=1)
@@ -45,6 +48,7 @@ def add_arguments(parser):
         default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
         help="for the servicebus set-up",
     )
+    loadclient.add_arguments(parser)
 
 
 def run(args) -> str:
@@ -52,24 +56,29 @@ def run(args) -> str:
     photos = round(args.rate * args.seconds)
     print(
         f"end to end: {photos} photos at {args.rate:g}/s to {args.clients} clients, "
-        f"server {args.server}, set-ups {', '.join(setups)}",
+        f"server {args.server}, set-ups {', '.join(setups)}, clients offering "
+        f"{'permessage-deflate' if args.compression else 'no compression'}",
         flush=True,
     )
     summaries = []
     for setup in setups:
-        result = _run_setup(setup, photos, args)
+        result, posted_in = _run_setup(setup, photos, args)
         line = (
-            f"{setup}: p50 {_ms(result, 50)} p99 {_ms(result, 99)} max {_ms(result, 100)}, "
-            f"lost {result.lost}"
+            f"{setup}: p50 {result.ms(50)} p99 {result.ms(99)} max {result.ms(100)}, "
+            f"lost {result.lost}, posted at {photos / posted_in:,.0f}/s"
         )
-        print(f"  {line} ({result.frames:,} frames)", flush=True)
+        print(
+            f"  {line} ({result.frames:,} frames, {result.bytes_per_frame:,.0f} B/photo)",
+            flush=True,
+        )
         summaries.append(line)
     return f"end to end ({photos} photos at {args.rate:g}/s, {args.clients} clients): " + (
         "; ".join(summaries)
     )
 
 
-def _run_setup(setup: str, photos: int, args) -> Round:
+def _run_setup(setup: str, photos: int, args) -> tuple[Round, float]:
+    """The round's result, and how long posting took (the callback may not keep the rate)."""
     api = FakeInstagram(CLIENT_ID, CLIENT_SECRET)
     api.start()
     with contextlib.ExitStack() as stack:
@@ -87,12 +96,14 @@ def _run_setup(setup: str, photos: int, args) -> Round:
                 args.clients,
                 args.client_processes,
                 stamp=STAMP,
+                compression=args.compression,
             )
         )
         poster = _Poster(api, server)
         stack.callback(poster.close)
         _warm_up(clients, poster)
-        return clients.round(photos, lambda: poster.post_steadily(photos, args.rate), 60)
+        result = clients.round(photos, lambda: poster.post_steadily(photos, args.rate), 60)
+        return result, poster.posted_in
 
 
 def _env(api) -> dict:
@@ -129,20 +140,30 @@ def _relay(server):
 
 
 class _Poster:
-    """Posts photos the way Instagram does: new media at the API, then a signed poke."""
+    """Posts photos the way Instagram does: new media at the API, then a signed poke.
+
+    A callback answers in tens of milliseconds, so one connection waiting for each
+    answer cannot keep up a rate of 100/s: pokes go out over POSTERS connections.
+    """
 
     def __init__(self, api, server):
-        self.api = api
-        self.connection = http.client.HTTPConnection(servers.HOST, server.port, timeout=30)
+        self.api, self.port = api, server.port
+        self.posted_in = 0.0
+        self._media = threading.Lock()  # media reach the API in the order of their ids
+        self._local = threading.local()
+        self._connections: list[http.client.HTTPConnection] = []
+        self._pool = ThreadPoolExecutor(POSTERS)
 
     def post(self) -> None:
-        item = media_item()
-        item["caption"]["text"] = f"posted {time.time():.6f}"
-        self.api.add_media(GEOGRAPHY, item)
+        with self._media:
+            item = media_item()
+            item["caption"]["text"] = f"posted {time.time():.6f}"
+            self.api.add_media(GEOGRAPHY, item)
         body = json.dumps(
             [{"object": "geography", "object_id": GEOGRAPHY, "changed_aspect": "media"}]
         ).encode()
-        self.connection.request(
+        connection = self._connection()
+        connection.request(
             "POST",
             f"/ingest/instagram/{CITY}/",
             body,
@@ -152,19 +173,31 @@ class _Poster:
                 "X-Hub-Signature": sign_sha1(body, CLIENT_SECRET),
             },
         )
-        response = self.connection.getresponse()
+        response = connection.getresponse()
         response.read()
         if response.status != 200:
             raise RuntimeError(f"the callback answered {response.status}")
 
     def post_steadily(self, photos: int, rate: float) -> None:
         start = time.monotonic()
+        posts = []
         for number in range(photos):
             time.sleep(max(0.0, start + number / rate - time.monotonic()))
-            self.post()
+            posts.append(self._pool.submit(self.post))
+        for post in posts:
+            post.result()
+        self.posted_in = time.monotonic() - start
 
     def close(self) -> None:
-        self.connection.close()
+        self._pool.shutdown()
+        for connection in self._connections:
+            connection.close()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if not hasattr(self._local, "connection"):
+            self._local.connection = http.client.HTTPConnection(servers.HOST, self.port, timeout=30)
+            self._connections.append(self._local.connection)
+        return self._local.connection
 
 
 def _warm_up(clients, poster) -> None:
@@ -173,7 +206,3 @@ def _warm_up(clients, poster) -> None:
         if clients.round(1, poster.post, 20).lost == 0:
             return
     raise RuntimeError("no warm-up photo reached the clients")
-
-
-def _ms(result: Round, p: float) -> str:
-    return f"{result.percentile(p) * 1000:.0f} ms"

@@ -1,27 +1,57 @@
-"""The load client: N websocket connections spread over worker processes, timing every photo frame.
+"""The load client: N browser-like websocket connections over worker processes, timing every photo.
 
 Each worker runs one asyncio loop with its share of the connections and
-reports, per round, how many photo frames arrived, when the last one did, the
-publish→receive latency of each (from `published_at` in the frame) and the CPU
-it used, so a run shows whether the client or the server was the bottleneck.
+reports, per round, how many photos arrived (a batch message carries several,
+each counted), when the last one did, the publish→receive latency of each
+(from `published_at` in the photo), the bytes the connections received on the
+wire and the CPU it used, so a run shows whether the client or the server was
+the bottleneck. Connections offer permessage-deflate as Chromium does, unless
+told not to: what the server then does is what browsers get.
 """
 
 import array
 import asyncio
+import contextlib
 import multiprocessing
 import re
 import resource
 import time
 from dataclasses import dataclass, field
 
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from wazstagram import collector
 
 # Where a frame says when its photo left: ingest's publish time, by default.
 PUBLISHED_AT = r'"published_at":([0-9.eE+-]+)'
 CONNECT_CONCURRENCY = 64
+
+
+def browser_extensions() -> list:
+    """Chromium's offer: `permessage-deflate; client_max_window_bits`."""
+    return [ClientPerMessageDeflateFactory(client_max_window_bits=True)]
+
+
+def add_arguments(parser) -> None:
+    """The load client's switch every benchmark has."""
+    parser.add_argument(
+        "--no-compression",
+        dest="compression",
+        action="store_false",
+        help="clients offer no permessage-deflate (browsers do)",
+    )
+
+
+class CountingConnection(ClientConnection):
+    """A client connection that counts the bytes it receives, frame headers included."""
+
+    wire_bytes = 0
+
+    def data_received(self, data: bytes) -> None:
+        self.wire_bytes += len(data)
+        super().data_received(data)
 
 
 @dataclass
@@ -35,6 +65,8 @@ class Round:
     latencies: array.array = field(default_factory=lambda: array.array("d"))
     client_cpu: float = 0.0
     closed: int = 0
+    wire_bytes: int = 0
+    server_cpu: float = 0.0  # the server's CPU seconds over the round (`LoadClient.measure`)
 
     @property
     def elapsed(self) -> float:
@@ -44,11 +76,27 @@ class Round:
     def lost(self) -> int:
         return self.expected - self.frames
 
+    @property
+    def bytes_per_frame(self) -> float:
+        """Bytes received on the wire per photo delivered to a page."""
+        return self.wire_bytes / max(self.frames, 1)
+
+    @property
+    def rate(self) -> float:
+        return self.frames / self.elapsed
+
+    @property
+    def server_us_per_frame(self) -> float:
+        return self.server_cpu / max(self.frames, 1) * 1e6
+
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    def ms(self, p: float) -> str:
+        return f"{self.percentile(p) * 1000:.0f} ms"
 
 
 def raise_open_files_limit(wanted: int) -> None:
@@ -63,9 +111,16 @@ class LoadClient:
     """Connections held open by worker processes; `round()` measures one burst of photos."""
 
     def __init__(
-        self, url: str, origin: str, clients: int, processes: int = 1, stamp: str = PUBLISHED_AT
+        self,
+        url: str,
+        origin: str,
+        clients: int,
+        processes: int = 1,
+        stamp: str = PUBLISHED_AT,
+        compression: bool = True,
     ):
         self.clients = clients
+        self.opening_seconds = 0.0  # how long the connections took to open, set on entering
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
         context = multiprocessing.get_context("spawn")
         self._pipes = []
@@ -73,14 +128,18 @@ class LoadClient:
         for share in shares:
             parent, child = context.Pipe()
             worker = context.Process(
-                target=_worker, args=(child, url, origin, share, stamp), daemon=True
+                target=_worker,
+                args=(child, url, origin, share, stamp, compression),
+                daemon=True,
             )
             worker.start()
             self._pipes.append(parent)
             self._workers.append(worker)
 
     def __enter__(self):
+        started = time.monotonic()
         connected = sum(self._ask(("ready",), timeout=300))
+        self.opening_seconds = time.monotonic() - started
         if connected != self.clients:
             self.close()
             raise RuntimeError(f"only {connected} of {self.clients} connections opened")
@@ -90,18 +149,31 @@ class LoadClient:
         self.close()
 
     def round(self, photos: int, publish, timeout: float) -> Round:
-        """Publish `photos` (by calling `publish()`) and wait until every client has them all."""
+        """Publish `photos` (by calling `publish()`) and wait until every client has them all.
+
+        The `timeout` runs from the end of `publish()`, however long publishing took.
+        """
         started = time.time()
         for pipe in self._pipes:
-            pipe.send(("round", photos, started, timeout))
+            pipe.send(("round", photos, started))
         publish()
+        for pipe in self._pipes:
+            pipe.send(("published", timeout))
         result = Round(expected=photos * self.clients, started=started)
-        for frames, last, latencies, cpu, closed in self._ask(None, timeout=timeout + 30):
+        for frames, last, latencies, cpu, closed, wire in self._ask(None, timeout=timeout + 30):
             result.frames += frames
+            result.wire_bytes += wire
             result.last = max(result.last, last)
             result.latencies.extend(latencies)
             result.client_cpu += cpu
             result.closed += closed
+        return result
+
+    def measure(self, server, city: str, photos: int, timeout: float) -> Round:
+        """A round of `photos` published by `server`'s trigger, with the server's CPU over it."""
+        cpu = server.cpu_seconds()
+        result = self.round(photos, lambda: server.publish(city, photos), timeout)
+        result.server_cpu = server.cpu_seconds() - cpu
         return result
 
     def close(self) -> None:
@@ -129,14 +201,16 @@ class LoadClient:
         return answers
 
 
-def _worker(pipe, url, origin, clients, stamp):
+def _worker(pipe, url, origin, clients, stamp, compression):
     raise_open_files_limit(clients + 256)
-    asyncio.run(_Worker(pipe, url, origin, clients, stamp).run())
+    asyncio.run(_Worker(pipe, url, origin, clients, stamp, compression).run())
 
 
 class _Worker:
-    def __init__(self, pipe, url, origin, clients, stamp):
+    def __init__(self, pipe, url, origin, clients, stamp, compression):
         self.pipe, self.url, self.origin, self.clients = pipe, url, origin, clients
+        self.extensions = browser_extensions() if compression else None  # [] sends an empty header
+        self.connections = []
         self.stamp = re.compile(stamp)
         self.counts = [0] * clients
         self.latencies = array.array("d")
@@ -152,7 +226,7 @@ class _Worker:
         await loop.run_in_executor(None, self.pipe.recv)  # ("ready",)
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
         connections = await asyncio.gather(*(self._connect(gate) for _ in range(self.clients)))
-        connections = [c for c in connections if c is not None]
+        self.connections = connections = [c for c in connections if c is not None]
         readers = [asyncio.create_task(self._read(i, c)) for i, c in enumerate(connections)]
         # Like the servers: the measuring side should not stall its thousand sockets collecting.
         collector.tune(collector.DEFAULT_THRESHOLDS)
@@ -161,8 +235,8 @@ class _Worker:
             command = await loop.run_in_executor(None, self.pipe.recv)
             if command[0] == "stop":
                 break
-            _, photos, started, timeout = command
-            self.pipe.send(await self._round(photos, started, timeout))
+            _, photos, started = command
+            self.pipe.send(await self._round(photos, started))
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
@@ -171,43 +245,51 @@ class _Worker:
         async with gate:
             try:
                 return await connect(
-                    self.url, origin=self.origin, compression=None, open_timeout=120, max_size=None
+                    self.url,
+                    origin=self.origin,
+                    compression=None,
+                    extensions=self.extensions,
+                    create_connection=CountingConnection,
+                    open_timeout=120,
+                    max_size=None,
                 )
             except (OSError, TimeoutError, ConnectionClosed):
                 return None
 
-    async def _round(self, photos, started, timeout):
-        cpu = _cpu_seconds()
+    async def _round(self, photos, started):
+        cpu, wire = _cpu_seconds(), self._wire_bytes()
         self.counts = [0] * self.clients
         self.latencies = array.array("d")
         self.since, self.expected, self.complete, self.last = started, photos, 0, 0.0
         self.done.clear()
+        # ("published", timeout): publishing is over, wait at most that long from now.
+        _, timeout = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
         if photos and self.clients:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.done.wait(), timeout)
-            except TimeoutError:
-                pass
         self.expected = 0
         frames = sum(self.counts)
-        return frames, self.last, self.latencies, _cpu_seconds() - cpu, self.closed
+        cpu, wire = _cpu_seconds() - cpu, self._wire_bytes() - wire
+        return frames, self.last, self.latencies, cpu, self.closed, wire
+
+    def _wire_bytes(self) -> int:
+        return sum(c.wire_bytes for c in self.connections)
 
     async def _read(self, index, connection):
         try:
-            async for frame in connection:
+            async for message in connection:
                 now = time.time()
-                match = self.stamp.search(frame)
-                if match is None:
-                    continue
-                published_at = float(match.group(1))
-                if published_at < self.since or not self.expected:
-                    continue
-                self.latencies.append(now - published_at)
-                self.last = now
-                self.counts[index] += 1
-                if self.counts[index] == self.expected:
-                    self.complete += 1
-                    if self.complete == self.clients:
-                        self.done.set()
+                for match in self.stamp.finditer(message):  # one photo, or a batch of them
+                    published_at = float(match.group(1))
+                    if published_at < self.since or not self.expected:
+                        continue
+                    self.latencies.append(now - published_at)
+                    self.last = now
+                    self.counts[index] += 1
+                    if self.counts[index] == self.expected:
+                        self.complete += 1
+                        if self.complete == self.clients:
+                            self.done.set()
         except ConnectionClosed:
             self.closed += 1
 

@@ -8,6 +8,13 @@ from feed.photo import PhotoMessage
 
 # `GET PUBLISH_PATH?city=<slug>&count=<n>`: both servers under test publish n photos now.
 PUBLISH_PATH = "/_bench/publish"
+# `GET STORE_PATH?city=<slug>&count=<n>`: the project stores n photos as ingest does, then
+# publishes them; answers {"ids": [...], "published_at": <time the bus took them>}.
+STORE_PATH = "/_bench/store"
+# `GET INTERRUPT_PATH`: the project's hubs ask every open page to reconnect (4012).
+INTERRUPT_PATH = "/_bench/interrupt"
+# `GET BLANK_PATH`: an empty HTML page of the project's origin, for a browser to script.
+BLANK_PATH = "/_bench/blank"
 # `GET PROFILE_PATH`: the project server writes its profile (when run with BENCH_PROFILE).
 PROFILE_PATH = "/_bench/profile"
 # `POST PLAIN_PATH`: a plain Django view answering 200 (the ingest benchmark's baseline).

@@ -1,7 +1,8 @@
-"""Servers under test, as loopback subprocesses: the project (daphne or uvicorn), the baseline."""
+"""Servers under test, as loopback subprocesses: the project (served as in production), baseline."""
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -44,16 +45,56 @@ class Server:
         with urllib.request.urlopen(f"{self.base_url}{PROFILE_PATH}", timeout=60) as response:
             response.read()
 
+    def pids(self) -> list[int]:
+        """The server process and its descendants (uvicorn's workers are its children)."""
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):  # gone meanwhile
+                    children.setdefault(int(_stat(entry.name)[1]), []).append(int(entry.name))
+        found, pending = [], [self.process.pid]
+        while pending:
+            found.append(pending.pop())
+            pending.extend(children.get(found[-1], []))
+        return found
+
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server's processes have used so far."""
+        ticks = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                fields = _stat(pid)
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def rss_bytes(self) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmRSS")
+        """Resident memory of the server's processes together."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        return total
+
+    def connections_by_process(self) -> dict[int, int]:
+        """Established connections to the server's port, per process holding them."""
+        established = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == self.port:
+                established.add(f"socket:[{fields[9]}]")
+        counts = {}
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+                counts[pid] = sum(link in established for link in links)
+        return counts
+
+
+def _stat(pid) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name: state, ppid, …, utime, stime."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def project_env(workdir: Path, redis_url: str = "", **extra: str) -> dict:
@@ -124,30 +165,31 @@ def _serving(command: list[str], env: dict, ready_path: str):
         _wait_ready(server, ready_path)
         yield server
     finally:
+        workers = server.pids()[1:]
         stop(process, 10)
+        for pid in workers:  # what a killed master left behind
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
+# The project's servers; uvicorn's (`bench.serve`) takes --workers and --compression.
 SERVER_COMMANDS = {
     "daphne": [sys.executable, "-m", "daphne", "-v", "0", "--fd", "{fd}", "bench.asgi:application"],
-    "uvicorn": [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--fd",
-        "{fd}",
-        "--lifespan",
-        "off",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "bench.asgi:application",
-    ],
+    "uvicorn": [sys.executable, "-m", "bench.serve", "--fd", "{fd}"],
 }
 
 
 @contextlib.contextmanager
-def project(server: str = "daphne", **env_options):
-    """The project in one server process, on a fresh migrated SQLite database."""
+def project(server: str = "uvicorn", workers: int = 1, compression: bool = False, **env_options):
+    """The project on a fresh migrated SQLite database, as production serves it.
+
+    `compression` turns the server's permessage-deflate on (production: off).
+    """
+    command = SERVER_COMMANDS[server]
+    if server == "uvicorn":
+        command = [*command, "--workers", str(workers), "--compression", _on(compression)]
+    elif workers != 1 or compression:
+        raise ValueError("daphne serves here in one process, without permessage-deflate")
     with tempfile.TemporaryDirectory(prefix="wz-bench-") as workdir:
         env = project_env(Path(workdir), **env_options)
         subprocess.run(
@@ -156,14 +198,19 @@ def project(server: str = "daphne", **env_options):
             env=env,
             check=True,
         )
-        with _serving(SERVER_COMMANDS[server], env, "/healthz") as running:
+        with _serving(command, env, "/healthz") as running:
             yield running
 
 
 @contextlib.contextmanager
-def baseline():
-    """The bare `websockets` broadcast server."""
+def baseline(compression: bool = False):
+    """The bare `websockets` broadcast server, with the project's permessage-deflate setting."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [sys.executable, "-m", "bench.baseline", "--fd", "{fd}"]
+    command += ["--compression", _on(compression)]
     with _serving(command, env, f"{PUBLISH_PATH}?city=none&count=0") as running:
         yield running
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"

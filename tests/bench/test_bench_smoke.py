@@ -1,10 +1,16 @@
 """Every benchmark runs end to end with a tiny load and ends with its summary line (no timings)."""
 
+import asyncio
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import serve
+
+from bench.loadclient import browser_extensions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,12 +29,30 @@ def run_bench(*args: str) -> list[str]:
     return finished.stdout.strip().splitlines()
 
 
+def test_load_clients_offer_permessage_deflate_as_chromium_does():
+    async def offered() -> str:
+        headers = []
+
+        def record(connection, request):
+            headers.append(request.headers["Sec-WebSocket-Extensions"])
+
+        async with serve(lambda connection: None, "127.0.0.1", 0, process_request=record) as s:
+            port = s.sockets[0].getsockname()[1]
+            url = f"ws://127.0.0.1:{port}/"
+            async with connect(url, compression=None, extensions=browser_extensions()):
+                pass
+        return headers[0]
+
+    assert asyncio.run(offered()) == "permessage-deflate; client_max_window_bits"
+
+
 def test_fanout_runs_against_the_project_and_the_baseline():
     lines = run_bench("fanout", "--clients", "3", "--photos", "2", "--rounds", "1")
     assert any(line.startswith("  wazstagram round 1:") for line in lines)
     assert any(line.startswith("  baseline   round 1:") for line in lines)
     assert lines[-1].startswith("fanout ratio = ")
-    assert "lost 0" in lines[-1]
+    assert "lost 0, server cpu " in lines[-1]
+    assert " µs/frame" in lines[-1]
 
 
 def test_ingest_runs_against_the_callback_and_a_plain_view():
@@ -51,4 +75,26 @@ def test_end_to_end_runs_embedded_and_with_redis_and_service_bus(redis_url):
 def test_capacity_runs_against_the_project_and_the_baseline():
     lines = run_bench("capacity", "--connections", "20", "--client-processes", "2")
     assert lines[-1].startswith("capacity: 20 of 20 connections held, ")
+    assert ", connect rate ratio " in lines[-1]
     assert "a photo reached 20" in lines[-1]
+
+
+@pytest.mark.parametrize("offer", [True, False], ids=["browser-offer", "no-compression"])
+def test_compression_runs_with_server_deflate_off_and_on(offer):
+    switch = [] if offer else ["--no-compression"]
+    lines = run_bench("compression", "--clients", "3", "--photos", "4", "--rounds", "1", *switch)
+    summary = lines[-1]
+    assert summary.startswith("compression: off ")
+    assert summary.count("lost 0") == 2
+    off, on = (int(n.replace(",", "")) for n in re.findall(r"([0-9,]+) B/photo", summary))
+    # Deflate only when the clients offer it: then the same photos take fewer bytes.
+    assert on < off / 2 if offer else on == pytest.approx(off, rel=0.05)
+
+
+def test_workers_serves_pages_on_both_processes_through_redis(redis_url):
+    lines = run_bench(
+        "workers", "--clients", "20", "--photos", "2", "--rounds", "1", "--redis-url", redis_url
+    )
+    assert lines[-1].startswith("workers ratio = ")
+    assert lines[-1].count("lost 0") == 2
+    assert re.search(r"pages \d+/\d+;", lines[-1])
