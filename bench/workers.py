@@ -20,7 +20,7 @@ from . import loadclient, servers
 from .loadclient import LoadClient, Round
 
 CITY = "seattle"
-SETTLE = 2.0  # seconds for every worker to finish starting, before clients connect
+SETTLE = 2.0  # seconds for the workers to start, or closed clients to be gone
 
 
 def add_arguments(parser):
@@ -52,17 +52,9 @@ def run(args) -> str:
                     REDIS_PREFIX=f"wzbench{os.getpid()}w{workers}",  # alone on a shared Redis
                 )
             )
-            time.sleep(SETTLE)
-            clients = stack.enter_context(
-                LoadClient(
-                    server.ws_url(f"/ws/cities/{CITY}/"),
-                    server.base_url,
-                    args.clients,
-                    args.client_processes,
-                    compression=args.compression,
-                )
-            )
-            sides[workers] = (server, clients, _pages(server, workers), [])
+            clients, pages = _clients_on_every_process(server, workers, args)
+            stack.callback(clients.close)
+            sides[workers] = (server, clients, pages, [])
         for server, clients, _, _ in sides.values():
             clients.measure(server, CITY, 10, 30)  # warm-up
         for number in range(1, args.rounds + 1):
@@ -83,12 +75,22 @@ def _per_frame(rounds: list[Round]) -> float:
     return sum(r.server_cpu for r in rounds) / max(sum(r.frames for r in rounds), 1)
 
 
-def _pages(server, workers: int) -> list[int]:
-    """Pages each worker holds; every worker must hold some, or the run shows nothing."""
-    pages = sorted((n for n in server.connections_by_process().values() if n), reverse=True)
-    if len(pages) != workers:
-        raise RuntimeError(f"pages landed on {len(pages)} of {workers} worker processes")
-    return pages
+def _clients_on_every_process(server, workers: int, args, attempts: int = 10):
+    """Clients with pages on every worker: one still starting takes none, so try again."""
+    for _ in range(attempts):
+        time.sleep(SETTLE)
+        clients = LoadClient(
+            server.ws_url(f"/ws/cities/{CITY}/"),
+            server.base_url,
+            args.clients,
+            args.client_processes,
+            compression=args.compression,
+        ).__enter__()
+        pages = sorted((n for n in server.connections_by_process().values() if n), reverse=True)
+        if len(pages) == workers:
+            return clients, pages
+        clients.close()
+    raise RuntimeError(f"pages landed on {len(pages)} of {workers} worker processes")
 
 
 def _print(workers: int, number: int, result: Round) -> None:
