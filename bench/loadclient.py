@@ -12,7 +12,6 @@ told not to: what the server then does is what browsers get.
 import array
 import asyncio
 import contextlib
-import multiprocessing
 import re
 import resource
 import time
@@ -23,6 +22,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from wazstagram import collector
+
+from .workerprocesses import WorkerProcesses, cpu_seconds
 
 # Where a frame says when its photo left: ingest's publish time, by default.
 PUBLISHED_AT = r'"published_at":([0-9.eE+-]+)'
@@ -121,24 +122,13 @@ class LoadClient:
     ):
         self.clients = clients
         self.opening_seconds = 0.0  # how long the connections took to open, set on entering
-        shares = [clients // processes + (i < clients % processes) for i in range(processes)]
-        context = multiprocessing.get_context("spawn")
-        self._pipes = []
-        self._workers = []
-        for share in shares:
-            parent, child = context.Pipe()
-            worker = context.Process(
-                target=_worker,
-                args=(child, url, origin, share, stamp, compression),
-                daemon=True,
-            )
-            worker.start()
-            self._pipes.append(parent)
-            self._workers.append(worker)
+        self._processes = WorkerProcesses(
+            _worker, clients, processes, url, origin, stamp, compression
+        )
 
     def __enter__(self):
         started = time.monotonic()
-        connected = sum(self._ask(("ready",), timeout=300))
+        connected = sum(self._processes.ask(("ready",), timeout=300))
         self.opening_seconds = time.monotonic() - started
         if connected != self.clients:
             self.close()
@@ -154,13 +144,13 @@ class LoadClient:
         The `timeout` runs from the end of `publish()`, however long publishing took.
         """
         started = time.time()
-        for pipe in self._pipes:
-            pipe.send(("round", photos, started))
+        self._processes.send(("round", photos, started))
         publish()
-        for pipe in self._pipes:
-            pipe.send(("published", timeout))
+        self._processes.send(("published", timeout))
         result = Round(expected=photos * self.clients, started=started)
-        for frames, last, latencies, cpu, closed, wire in self._ask(None, timeout=timeout + 30):
+        for frames, last, latencies, cpu, closed, wire in self._processes.ask(
+            None, timeout=timeout + 30
+        ):
             result.frames += frames
             result.wire_bytes += wire
             result.last = max(result.last, last)
@@ -177,31 +167,10 @@ class LoadClient:
         return result
 
     def close(self) -> None:
-        for pipe in self._pipes:
-            try:
-                pipe.send(("stop",))
-            except OSError:
-                pass
-        for worker in self._workers:
-            worker.join(10)
-            if worker.is_alive():
-                worker.terminate()
-                worker.join()
-
-    def _ask(self, command, timeout: float) -> list:
-        if command is not None:
-            for pipe in self._pipes:
-                pipe.send(command)
-        answers = []
-        deadline = time.monotonic() + timeout
-        for pipe in self._pipes:
-            if not pipe.poll(max(0.0, deadline - time.monotonic())):
-                raise TimeoutError("a client worker did not answer")
-            answers.append(pipe.recv())
-        return answers
+        self._processes.close(10)
 
 
-def _worker(pipe, url, origin, clients, stamp, compression):
+def _worker(pipe, clients, url, origin, stamp, compression):
     raise_open_files_limit(clients + 256)
     asyncio.run(_Worker(pipe, url, origin, clients, stamp, compression).run())
 
@@ -257,7 +226,7 @@ class _Worker:
                 return None
 
     async def _round(self, photos, started):
-        cpu, wire = _cpu_seconds(), self._wire_bytes()
+        cpu, wire = cpu_seconds(), self._wire_bytes()
         self.counts = [0] * self.clients
         self.latencies = array.array("d")
         self.since, self.expected, self.complete, self.last = started, photos, 0, 0.0
@@ -269,7 +238,7 @@ class _Worker:
                 await asyncio.wait_for(self.done.wait(), timeout)
         self.expected = 0
         frames = sum(self.counts)
-        cpu, wire = _cpu_seconds() - cpu, self._wire_bytes() - wire
+        cpu, wire = cpu_seconds() - cpu, self._wire_bytes() - wire
         return frames, self.last, self.latencies, cpu, self.closed, wire
 
     def _wire_bytes(self) -> int:
@@ -292,8 +261,3 @@ class _Worker:
                             self.done.set()
         except ConnectionClosed:
             self.closed += 1
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime

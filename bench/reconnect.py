@@ -160,13 +160,12 @@ def _restartable(server):
             servers.stop(server.process, 10)
 
 
-class _Publisher(threading.Thread):
-    """Stores a photo every 1/rate seconds while open; what was published and when."""
+class _WhileOpen(threading.Thread):
+    """A thread that runs while its `with` block does; `_done` is set on leaving it."""
 
-    def __init__(self, server, rate: float):
+    def __init__(self, server):
         super().__init__(daemon=True)
-        self.server, self.interval = server, 1 / rate
-        self.published: list[tuple[str, float]] = []
+        self.server = server
         self._done = threading.Event()
 
     def __enter__(self):
@@ -176,6 +175,15 @@ class _Publisher(threading.Thread):
     def __exit__(self, *exc):
         self._done.set()
         self.join()
+
+
+class _Publisher(_WhileOpen):
+    """Stores a photo every 1/rate seconds while open; what was published and when."""
+
+    def __init__(self, server, rate: float):
+        super().__init__(server)
+        self.interval = 1 / rate
+        self.published: list[tuple[str, float]] = []
 
     def run(self):
         while not self._done.wait(self.interval):
@@ -184,22 +192,12 @@ class _Publisher(threading.Thread):
                 self.published += [(i, answer["published_at"]) for i in answer["ids"]]
 
 
-class _Sampler(threading.Thread):
+class _Sampler(_WhileOpen):
     """Reads the history query counter every second: the peak rate and the total."""
 
     def __init__(self, server):
-        super().__init__(daemon=True)
-        self.server = server
+        super().__init__(server)
         self.peak = self.total = 0.0
-        self._done = threading.Event()
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._done.set()
-        self.join()
 
     def run(self):
         last = None

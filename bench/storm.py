@@ -11,9 +11,7 @@ published and when, how long each page took to be back and caught up.
 import asyncio
 import contextlib
 import json
-import multiprocessing
 import random
-import resource
 import sys
 import time
 
@@ -21,6 +19,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from .loadclient import browser_extensions, raise_open_files_limit
+from .workerprocesses import WorkerProcesses, cpu_seconds
 
 # feed/static/feed/stream.js, in seconds.
 BASE_DELAY, MAX_DELAY, STABLE_AFTER = 0.5, 15.0, 10.0
@@ -39,17 +38,7 @@ class Pages:
 
     def __init__(self, url: str, origin: str, count: int, processes: int, compression: bool):
         self.count = count
-        shares = [count // processes + (i < count % processes) for i in range(processes)]
-        context = multiprocessing.get_context("spawn")
-        self._pipes, self._workers = [], []
-        for share in shares:
-            parent, child = context.Pipe()
-            worker = context.Process(
-                target=_worker, args=(child, url, origin, share, compression), daemon=True
-            )
-            worker.start()
-            self._pipes.append(parent)
-            self._workers.append(worker)
+        self._processes = WorkerProcesses(_worker, count, processes, url, origin, compression)
 
     def __enter__(self):
         return self
@@ -59,18 +48,18 @@ class Pages:
 
     def caught_up(self, since: float = 0.0, ids: tuple[str, ...] = ()) -> tuple[int, int]:
         """(pages back with their history since `since`, how many of them have all `ids`)."""
-        answers = self._ask(("status", since, ids), 60)
+        answers = self._processes.ask(("status", since, ids), 60)
         return sum(a[0] for a in answers), sum(a[1] for a in answers)
 
     def mark(self) -> None:
         """A phase starts: count reconnect attempts from now."""
-        self._ask(("mark",), 60)
+        self._processes.ask(("mark",), 60)
 
     def judge(self, published: list[tuple[str, float]], closed_at: float) -> dict:
         """How the pages came back after `closed_at`, given the photos published and when."""
         total = {"back": [], "missed_pages": 0, "missed_photos": 0, "attempts": 0, "failed": 0}
         total["cpu"] = 0.0
-        for answer in self._ask(("judge", published, closed_at), 300):
+        for answer in self._processes.ask(("judge", published, closed_at), 300):
             total["back"].extend(answer.pop("back"))
             for key, value in answer.items():
                 total[key] += value
@@ -78,27 +67,7 @@ class Pages:
         return total
 
     def close(self) -> None:
-        for pipe in self._pipes:
-            try:
-                pipe.send(("stop",))
-            except OSError:
-                pass
-        for worker in self._workers:
-            worker.join(30)
-            if worker.is_alive():
-                worker.terminate()
-                worker.join()
-
-    def _ask(self, command, timeout: float) -> list:
-        for pipe in self._pipes:
-            pipe.send(command)
-        deadline = time.monotonic() + timeout
-        answers = []
-        for pipe in self._pipes:
-            if not pipe.poll(max(0.0, deadline - time.monotonic())):
-                raise TimeoutError("a page worker did not answer")
-            answers.append(pipe.recv())
-        return answers
+        self._processes.close(30)
 
 
 class _Page:
@@ -116,7 +85,7 @@ class _Page:
         self.attempts = self.failed = 0
 
 
-def _worker(pipe, url, origin, count, compression):
+def _worker(pipe, count, url, origin, compression):
     raise_open_files_limit(count + 256)
     asyncio.run(_Worker(pipe, url, origin, count, compression).run())
 
@@ -149,7 +118,7 @@ class _Worker:
         return len(ready), sum(all(i in p.arrivals for i in ids) for p in ready)
 
     def _mark(self):
-        self.cpu_mark = _cpu_seconds()
+        self.cpu_mark = cpu_seconds()
         for page in self.pages:
             page.attempts = page.failed = 0
 
@@ -168,7 +137,7 @@ class _Worker:
             "missed_photos": missed_photos,
             "attempts": sum(p.attempts for p in self.pages),
             "failed": sum(p.failed for p in self.pages),
-            "cpu": _cpu_seconds() - self.cpu_mark,
+            "cpu": cpu_seconds() - self.cpu_mark,
         }
 
     async def _live(self, page, gate):
@@ -221,8 +190,3 @@ class _Worker:
                 page.arrivals.setdefault(photo_id, now)
         if not page.has_history:
             page.has_history, page.back_at = True, now
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime

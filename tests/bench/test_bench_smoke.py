@@ -2,31 +2,15 @@
 
 import asyncio
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
 from bench.loadclient import browser_extensions
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.running import run_bench
 
 pytestmark = pytest.mark.slow
-
-
-def run_bench(*args: str) -> list[str]:
-    finished = subprocess.run(
-        [sys.executable, "-m", "bench", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    return finished.stdout.strip().splitlines()
 
 
 def test_load_clients_offer_permessage_deflate_as_chromium_does():

@@ -2,34 +2,19 @@
 
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tests.bench.running import run_bench
 from tests.support.prerequisites import missing
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = pytest.mark.slow
 
 
-def run_module(module: str, *args: str) -> list[str]:
-    finished = subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    return finished.stdout.strip().splitlines()
-
-
 def test_reconnect_brings_every_page_back_after_a_4012_and_a_restart():
-    lines = run_module("bench.reconnect", "--pages", "20", "--client-processes", "2")
+    lines = run_bench("reconnect", "--pages", "20", "--client-processes", "2")
     for phase in ("hub 4012", "restart"):
         line = next(line for line in lines if line.startswith(f"  {phase}: "))
         assert line.startswith(f"  {phase}: 20 of 20 back and resumed, all in "), line
@@ -46,7 +31,7 @@ def test_reconnect_brings_every_page_back_after_a_4012_and_a_restart():
 def test_browser_and_load_client_take_the_same_rounds():
     if not os.path.exists(CHROMIUM):
         missing(f"{CHROMIUM} missing (scripts/ensure-chromium.sh installs it)")
-    lines = run_module("bench.browser", "--connections", "20", "--photos", "5", "--rounds", "1")
+    lines = run_bench("browser", "--connections", "20", "--photos", "5", "--rounds", "1")
     assert any(line.startswith("  chromium: 20 of 20 websockets open") for line in lines)
     assert any(line.startswith("  chromium     round 1: 100/100 frames, lost 0") for line in lines)
     assert any(line.startswith("  load client  round 1: 100/100 frames, lost 0") for line in lines)
