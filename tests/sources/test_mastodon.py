@@ -1,9 +1,11 @@
 """Mastodon through the source runner, against the Mastodon double's REST and streaming API."""
 
 import pytest
+from django.db import OperationalError
 
 from feed.models import Photo
 from ingest.sources import mastodon
+from ingest.sources.mastodon import streaming
 from ingest.sources.mastodon.message import Unusable, html_text, to_messages
 from tests.sources.conftest import Running, run_until
 from tests.support.mastodon import MastodonServer
@@ -127,6 +129,30 @@ def test_with_a_token_statuses_stream_in_and_deletes_retract(server, settings, b
 
     assert all(r.headers.get("Authorization") == "Bearer test-token" for r in tag_requests(server))
     assert [e["type"] for e in bus_tap.events()] == ["photo", "retract"]
+
+
+def test_a_delete_the_database_refuses_at_first_still_retracts(server, settings, monkeypatch):
+    """The stream tells a delete once and no catch-up brings it back, so it is tried again."""
+    settings.MASTODON_ACCESS_TOKENS = {server.host: "test-token"}
+    settings.MASTODON_POLL_INTERVAL = 3600
+    refusals, retract_posts = 2, streaming.retract_posts
+
+    def refusing_at_first(*args):
+        nonlocal refusals
+        if refusals:
+            refusals -= 1
+            raise OperationalError("database table is locked: feed_photo")
+        return retract_posts(*args)
+
+    monkeypatch.setattr(streaming, "retract_posts", refusing_at_first)
+    with Running(mastodon.SOURCE) as running:
+        server.wait_for_stream_subscriptions("seattle")
+        status = server.add_status(["seattle"])
+        running.wait_for(lambda: len(mastodon_photos()) == 1, timeout=5)
+        server.delete_status(status["id"])
+        running.wait_for(lambda: mastodon_photos()[0].hidden, timeout=5)
+
+    assert running.counts["errors"] == 2 and running.counts["retracted"] == 1
 
 
 def test_a_dropped_stream_reconnects_and_catches_up_by_min_id(server, settings):

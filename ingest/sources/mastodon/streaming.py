@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 MAX_FRAME = 4 * 1024 * 1024
 RESUBSCRIBE_EVERY = 5.0  # seconds between looks for hashtags the cities gained
+STORE_ATTEMPTS = 5  # tries to store one streamed event before falling back on catch-up
+STORE_BACKOFF, STORE_MAX_BACKOFF = 0.2, 2.0  # seconds between those tries
 
 
 def streaming_url(server: str) -> str:
@@ -122,15 +124,26 @@ def _retract(run: Run, host: str, status_id: str) -> None:
 
 
 async def _in_thread(run: Run, timelines: Timelines, work, *args) -> None:
-    try:
-        await asyncio.to_thread(work, *args)
-    except DatabaseError as error:
-        run.count(ERRORS)
-        timelines.polled.clear()  # the timelines' catch-up brings what was lost
-        logger.warning(
-            "mastodon: could not store a streamed event (%s); catching up",
-            error,
-            extra={"source": SOURCE},
-        )
-    finally:
-        await asyncio.to_thread(close_old_connections)
+    """Store one streamed event, trying again a few times when the database refuses.
+
+    A delete is only ever told once, by the stream: the timelines' catch-up brings back
+    missed photos but not missed deletes, so a briefly locked or restarting database must
+    not cost the retraction.
+    """
+    for attempt in range(STORE_ATTEMPTS):
+        try:
+            await asyncio.to_thread(work, *args)
+            return
+        except DatabaseError as error:
+            run.count(ERRORS)
+            problem = error
+        finally:
+            await asyncio.to_thread(close_old_connections)
+        if not await run.sleep(backoff(attempt, STORE_BACKOFF, STORE_MAX_BACKOFF)):
+            break
+    timelines.polled.clear()  # the timelines' catch-up brings the photos that were lost
+    logger.warning(
+        "mastodon: could not store a streamed event (%s); catching up",
+        problem,
+        extra={"source": SOURCE},
+    )
