@@ -33,6 +33,19 @@ class CityConsumer(AsyncWebsocketConsumer):
     state a connect costs the database nothing.
     """
 
+    async def __call__(self, scope, receive, send):
+        """channels' consumer loop, reading the one source this consumer has.
+
+        It listens to no layer channel (the hub feeds its outbox), so it needs none of
+        channels' machinery for several sources: a task and an `asyncio.wait` per page.
+        """
+        self.scope, self.channel_layer, self.base_send = scope, None, send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     # channels' dispatch and websocket_disconnect, without their thread hop per message to
     # close stale database connections: this consumer touches the database only through
     # database_sync_to_async, which closes them itself, and a reconnect storm of thousands

@@ -1,5 +1,6 @@
 """`manage.py serve`, the documented way to run a web node, on the wire."""
 
+import asyncio
 import signal
 import socket
 import threading
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import websockets
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -65,6 +67,37 @@ def test_oversize_frames_are_refused_on_the_wire_and_memory_stays_flat(node):
     # 20 buffered frames would be 300 MB; the server read none of them.
     assert after - before < 40 * 1024, (before, after)
     assert requests.get(f"{node.url}/healthz", timeout=5).status_code == 200
+
+
+IDLE_PAGES, ARRIVING = 1000, 20
+
+
+def test_an_idle_page_costs_the_node_under_20_kib(tmp_path, redis_url):
+    """uvicorn's own protocol with a channels consumer held about 28 KiB a page."""
+    site = LiveSite(tmp_path, redis_url, serve=["--workers", "1"], FEED_CONNECTIONS_PER_ADDRESS="0")
+    site.prepare()
+    site.start()
+    try:
+        asyncio.run(_hold_idle_pages(site))
+    finally:
+        site.close()
+
+
+async def _hold_idle_pages(site):
+    url, origin = f"{site.ws_url}/ws/cities/seattle/", site.url
+
+    async def page():  # as a browser's: deflate offered, then idle
+        return await websockets.connect(url, origin=origin, open_timeout=WAIT, proxy=None)
+
+    warm = [await page() for _ in range(20)]  # the hub's first subscriber, caches, arenas
+    before = resident_kib(site.process.pid)
+    pages = []
+    for _ in range(IDLE_PAGES // ARRIVING):  # pages arrive a few at a time, not all at once
+        pages += await asyncio.gather(*(page() for _ in range(ARRIVING)))
+    await asyncio.sleep(1)
+    after = resident_kib(site.process.pid)
+    await asyncio.gather(*(connection.close() for connection in warm + pages))
+    assert (after - before) / IDLE_PAGES < 20, (before, after)
 
 
 def test_sigterm_closes_open_pages_with_service_restart_and_exits_cleanly(node):

@@ -1,0 +1,90 @@
+"""uvicorn's websockets sans-I/O protocol, lighter per idle page.
+
+An idle page costs its process mostly what the server keeps per connection
+(bench/RESULTS.md, Capacity). uvicorn's protocol holds an `asyncio.Queue` for the
+app's `receive` (four deques of 760 bytes each, for a queue that is empty nearly
+always), an `asyncio.Event` for the socket's write readiness (one more), and the
+handshake's parsed request and response for as long as the page stays open. This
+protocol keeps the same behaviour with a list and a future in place of the queue,
+a flag in place of the event, and lets the handshake's request and response go once
+the page is accepted.
+`manage.py serve` passes it to uvicorn as its `ws` protocol class.
+"""
+
+import asyncio
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+
+class Inbox:
+    """What uvicorn asks of the queue behind `receive`: one reader, messages in order."""
+
+    __slots__ = ("_messages", "_waiter")
+
+    def __init__(self):
+        self._messages: list = []
+        self._waiter: asyncio.Future | None = None
+
+    def put_nowait(self, message) -> None:
+        self._messages.append(message)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self):
+        while not self._messages:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._messages.pop(0)
+
+    def empty(self) -> bool:
+        return not self._messages
+
+
+class WriteGate:
+    """Whether the socket takes writes (uvicorn's `writable` event): open unless paused."""
+
+    __slots__ = ("_open", "_waiters")
+
+    def __init__(self):
+        self._open = True
+        self._waiters: list[asyncio.Future] | None = None
+
+    def is_set(self) -> bool:
+        return self._open
+
+    def set(self) -> None:
+        self._open = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._open = False
+
+    async def wait(self) -> None:
+        if self._open:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters = [*(self._waiters or ()), waiter]
+        await waiter
+
+
+class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O websocket protocol with the lighter inbox and write gate."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queue = Inbox()
+        self.writable = WriteGate()
+
+    async def send(self, message) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept":  # what the handshake parsed is done with
+            # The scope has its own copy of the headers; websockets' parser keeps the
+            # request object itself alive while the connection lasts, so empty it.
+            self.request.headers.clear()
+            self.request = self.response = None
