@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 import requests
 import websockets
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Opcode
 from websockets.sync.client import connect
+from websockets.uri import parse_uri
 
+from tests.support.frames import message_frames
 from tests.support.live import LiveSite, photo_ids
 from tests.support.waiting import wait_for
 
@@ -98,6 +102,83 @@ async def _hold_idle_pages(site):
     after = resident_kib(site.process.pid)
     await asyncio.gather(*(connection.close() for connection in warm + pages))
     assert (after - before) / IDLE_PAGES < 20, (before, after)
+
+
+# 13 MB in all; one long word, as moderation reads a caption word by word.
+STALLING_PHOTOS, QUEUE, CAPTION = 250, 50, "x" * 50_000
+
+
+class StalledPage:
+    """A page whose tab stopped reading: a small receive buffer it does not empty."""
+
+    def __init__(self, site):
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.socket.settimeout(WAIT)
+        self.socket.connect(("127.0.0.1", site.port))
+        self.protocol = ClientProtocol(
+            parse_uri(f"{site.ws_url}/ws/cities/seattle/"), origin=site.url, max_size=None
+        )
+        self.protocol.send_request(self.protocol.connect())
+        self._flush()
+        while not self.protocol.events_received():  # the handshake's response (no photo yet)
+            self.protocol.receive_data(self.socket.recv(65536))
+        assert self.protocol.handshake_exc is None
+
+    def photo_ids_until(self, last_id: str) -> list[str]:
+        """It reads again: the ids of the photos it gets, up to `last_id`."""
+        ids = []
+        while last_id not in ids:
+            data = self.socket.recv(65536)
+            assert data, f"closed by the server after {len(ids)} photos: {self.protocol.close_rcvd}"
+            self.protocol.receive_data(data)
+            self._flush()  # pongs
+            for event in self.protocol.events_received():
+                if event.opcode == Opcode.TEXT:
+                    ids += [f["photo"]["id"] for f in message_frames(event.data.decode())]
+        return ids
+
+    def _flush(self):
+        self.socket.sendall(b"".join(self.protocol.data_to_send()))
+
+    def close(self):
+        self.socket.close()
+
+
+def test_a_page_that_stops_reading_loses_its_own_oldest_photos_and_holds_up_no_one(
+    tmp_path, redis_url
+):
+    site = LiveSite(
+        tmp_path,
+        redis_url,
+        serve=["--workers", "1"],
+        FEED_CLIENT_QUEUE=str(QUEUE),
+        INGEST_MAX_PAGES="15",
+    )
+    site.prepare()
+    site.start()
+    try:
+        with site.open_stream("seattle", open_timeout=WAIT, max_size=None) as healthy:
+            stalled = StalledPage(site)
+            first = site.post_photo("seattle")  # the cursor: the next poke fetches all that follow
+            assert photo_ids(healthy, 1, WAIT) == [first["id"]]
+            items = [site.add_photo("seattle") for _ in range(STALLING_PHOTOS)]
+            for item in items:
+                item["caption"]["text"] = CAPTION
+            site.poke("seattle")
+
+            assert photo_ids(healthy, STALLING_PHOTOS, WAIT) == [item["id"] for item in items]
+            got = stalled.photo_ids_until(items[-1]["id"])
+            stalled.close()
+    finally:
+        site.close()
+
+    # What the sockets and the server's buffer held before its writes paused, then the
+    # newest FEED_CLIENT_QUEUE, in order: the others were dropped for this page alone.
+    ids = [item["id"] for item in items]
+    assert got == [first["id"]] + [photo_id for photo_id in ids if photo_id in set(got)]
+    assert got[-QUEUE:] == ids[-QUEUE:] and len(got) < 1 + STALLING_PHOTOS
+    assert "dropping the oldest" in site.log.read_text()
 
 
 def test_sigterm_closes_open_pages_with_service_restart_and_exits_cleanly(node):
