@@ -11,6 +11,9 @@ Source = Literal["instagram", "bluesky", "mastodon", "flickr"]
 SOURCE_NAMES: tuple[Source, ...] = get_args(Source)
 # The source of messages that do not name one (they come from nodes older than sources).
 INSTAGRAM: Source = "instagram"
+# The longest caption a photo keeps (characters; the rest is cut). Every page is sent
+# every caption, and moderation reads each word of it.
+MAX_CAPTION = 3000
 
 
 class ImageRef(TypedDict):
@@ -44,7 +47,7 @@ class PhotoMessage(TypedDict):
     image: Image
     thumbnail: ImageRef
     link: str  # the post's permalink, or ""
-    caption: str | None
+    caption: str | None  # at most MAX_CAPTION characters
     user: Author
     location: Location
     likes: int

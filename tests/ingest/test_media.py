@@ -3,6 +3,7 @@
 import pytest
 
 from feed.models import Photo
+from feed.photo import MAX_CAPTION
 from ingest.models import Subscription
 from tests.support.instagram import media_item, media_page
 
@@ -122,3 +123,15 @@ def test_created_time_becomes_the_photo_time(subscribed, fake_instagram, notify)
 
     photo = Photo.objects.get(media_id=item["id"])
     assert photo.to_message()["created_at"] == "2013-02-21T19:04:05Z"
+
+
+def test_a_caption_over_the_limit_is_kept_cut_to_it(subscribed, fake_instagram, notify):
+    """Every page is sent every caption and moderation reads all of it: a megabyte is not one."""
+    item = media_item()
+    item["caption"]["text"] = "words " * 200_000
+    fake_instagram.respond(200, media_page(item), path="/media/recent")
+
+    poke_and_wait(notify)
+
+    caption = Photo.objects.get(media_id=item["id"]).caption
+    assert caption == ("words " * 200_000)[:MAX_CAPTION]

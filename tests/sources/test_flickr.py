@@ -5,6 +5,7 @@ import time
 import pytest
 
 from feed.models import Photo
+from feed.photo import MAX_CAPTION
 from ingest.models import SourceState
 from ingest.sources import flickr
 from ingest.sources.flickr.message import Unusable, to_messages
@@ -180,3 +181,9 @@ def test_all_cities_share_the_keys_budget(api, settings):
         during = len(api.calls) - first
 
     assert 1 <= during <= 11 + 1  # at most ten a second, one in flight at the edges
+
+
+def test_a_long_title_and_description_are_kept_cut_to_the_caption_limit():
+    photo = {**GOOD, "title": "t" * 400, "description": {"_content": "d" * 5000}}
+    (message,) = to_messages(photo, "seattle")
+    assert message["caption"] == ("t" * 400 + "\n\n" + "d" * 5000)[:MAX_CAPTION]

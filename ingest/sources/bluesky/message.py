@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from feed.photo import Author, PhotoMessage
+from feed.photo import MAX_CAPTION, Author, PhotoMessage
 
 from ..fields import iso_time, size, text, utc
 from ..intake import media_id
@@ -26,7 +26,6 @@ ADULT_LABELS = frozenset({"porn", "sexual", "nudity", "graphic-media"})
 DID = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]{1,200}")
 RKEY = re.compile(r"[a-zA-Z0-9._~:-]{1,512}")
 CID = re.compile(r"[a-zA-Z0-9]{8,200}")
-MAX_CAPTION = 3000
 
 
 class Unreadable(ValueError):

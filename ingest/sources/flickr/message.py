@@ -9,7 +9,7 @@ import html
 import re
 from datetime import UTC, datetime
 
-from feed.photo import PhotoMessage
+from feed.photo import MAX_CAPTION, PhotoMessage
 
 from ..fields import coordinate, count, size, text, utc, web_url
 from ..intake import media_id
@@ -99,7 +99,7 @@ def _caption(photo: dict) -> str | None:
     body = description.get("_content") if isinstance(description, dict) else None
     body = html.unescape(TAG.sub(" ", text(body, 5000))).strip() if body else ""
     caption = "\n\n".join(part for part in (title, " ".join(body.split())) if part)
-    return caption or None
+    return caption[:MAX_CAPTION] or None
 
 
 def _license(value) -> str:

@@ -9,7 +9,7 @@ link or the default avatar); the photo itself is still worth showing.
 import logging
 from datetime import UTC, datetime
 
-from feed.photo import INSTAGRAM, PhotoMessage
+from feed.photo import INSTAGRAM, MAX_CAPTION, PhotoMessage
 
 from ..fields import coordinate, count, size, text, web_url
 
@@ -54,7 +54,7 @@ def _message(item, city: str) -> PhotoMessage:
         "image": {**_image(images.get("standard_resolution"), "image"), "alt": ""},
         "thumbnail": _image(images.get("thumbnail"), "thumbnail"),
         "link": web_url(item.get("link")) or "",
-        "caption": caption_text if isinstance(caption_text, str) else None,
+        "caption": text(caption_text, MAX_CAPTION) or None,
         "user": {
             "username": text(user.get("username"), 100),
             "full_name": text(user.get("full_name"), 200),

@@ -7,12 +7,11 @@ marked `sensitive` or carrying a content warning are stored hidden, not shown.
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from feed.photo import PhotoMessage
+from feed.photo import MAX_CAPTION, PhotoMessage
 
 from ..fields import iso_time, size, text, utc, web_url
 from ..intake import media_id
 
-MAX_CAPTION = 3000
 BLOCKS = {"p", "br", "li", "blockquote", "div"}
 
 
