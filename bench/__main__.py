@@ -3,7 +3,17 @@
 import argparse
 import sys
 
-from . import browser, capacity, compression, endtoend, fanout, ingest, reconnect, workers
+from . import (
+    browser,
+    capacity,
+    compression,
+    endtoend,
+    fanout,
+    ingest,
+    moderation,
+    reconnect,
+    workers,
+)
 
 BENCHMARKS = {
     "fanout": fanout,
@@ -14,6 +24,7 @@ BENCHMARKS = {
     "workers": workers,
     "reconnect": reconnect,
     "browser": browser,
+    "moderation": moderation,
 }
 
 

@@ -12,7 +12,6 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +19,9 @@ from django.db.models.signals import post_delete, post_save
 
 from .models import BlockedUser, BlockedWord, City, Photo
 from .photo import INSTAGRAM
+from .profanity import profanity_words
 from .signals import photos_hidden
+from .wholewords import WholeWords
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,9 @@ def verdict(message: dict, city: City) -> Verdict:
         return Verdict(hidden=True, waiting=True, reason=f"sensitive: {sensitive}"[:200])
     caption = message.get("caption") or ""
     if lists.words and (found := lists.words.search(caption)):
-        return Verdict(hidden=True, waiting=True, reason=f"blocked word {found.group(0)!r}")
+        return Verdict(hidden=True, waiting=True, reason=f"blocked word {found!r}")
     if city.profanity_filter and (found := _profanity().search(caption)):
-        return Verdict(hidden=True, waiting=True, reason=f"profanity {found.group(0)!r}")
+        return Verdict(hidden=True, waiting=True, reason=f"profanity {found!r}")
     if city.moderation == "pre":
         return Verdict(hidden=True, waiting=True, reason="pre-moderation")
     return SHOWN
@@ -89,7 +90,7 @@ def apply_blocked_word(word: str) -> int:
 @dataclass(frozen=True)
 class _Lists:
     users: frozenset[tuple[str, str]]
-    words: re.Pattern | None
+    words: WholeWords | None
     read_at: float
 
 
@@ -108,7 +109,7 @@ def _lists() -> _Lists:
         for source, username in BlockedUser.objects.values_list("source", "username")
     )
     words = list(BlockedWord.objects.values_list("word", flat=True))
-    fresh = _Lists(users, _whole_words(words) if words else None, time.monotonic())
+    fresh = _Lists(users, WholeWords(words) if words else None, time.monotonic())
     with _lock:
         _cached = fresh
     return fresh
@@ -122,14 +123,8 @@ def forget_lists(**kwargs) -> None:
 
 
 @cache
-def _profanity() -> re.Pattern:
-    text = files("better_profanity").joinpath("profanity_wordlist.txt").read_text()
-    return _whole_words([line.strip() for line in text.splitlines() if line.strip()])
-
-
-def _whole_words(words: list[str]) -> re.Pattern:
-    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+def _profanity() -> WholeWords:
+    return WholeWords(profanity_words())
 
 
 for _model in (BlockedUser, BlockedWord):

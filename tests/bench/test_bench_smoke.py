@@ -82,3 +82,9 @@ def test_workers_serves_pages_on_both_processes_through_redis(redis_url):
     assert lines[-1].startswith("workers ratio = ")
     assert lines[-1].count("lost 0") == 2
     assert re.search(r"pages \d+/\d+;", lines[-1])
+
+
+def test_moderation_compares_the_word_set_with_one_expression():
+    lines = run_bench("moderation", "--lengths", "5,20", "--rounds", "1", "--repeat", "2")
+    assert any(line.startswith("  20 words: wazstagram ") for line in lines)
+    assert lines[-1].startswith("moderation ratio = ")

@@ -17,6 +17,9 @@ CASES = {
     "pre-moderated": ("Ferry at dusk", "", "ann", "pre", True, (True, True, "pre-moderation")),
     "sensitive": ("Ferry", "self-labelled nudity", "ann", "post", True, (True, True, "sensitive")),
     "blocked word": ("Free CASINO chips", "", "ann", "post", True, (True, True, "blocked word")),
+    "phrase": ("GOLDEN  Hour Tours", "", "ann", "post", True, (True, True, "'GOLDEN  Hour'")),
+    "word, then phrase": ("casino, golden  hour", "", "ann", "post", True, (True, True, "casino")),
+    "word with a sign": ("what the F.U.C.K", "", "ann", "post", True, (True, True, "'F.U.C.K'")),
     "profanity": ("what the fuck", "", "ann", "post", True, (True, True, "profanity")),
     "profanity off": ("what the fuck", "", "ann", "post", False, (False, False, "")),
     "within a word": ("Scunthorpe assassin", "", "ann", "post", True, (False, False, "")),
@@ -30,6 +33,7 @@ def test_where_an_arriving_photo_ends_up(case, bus_tap, client):
     caption, sensitive, author, mode, profanity, (hidden, waiting, reason) = case
     BlockedUser.objects.create(source="instagram", username="spammer")
     BlockedWord.objects.create(word="casino")
+    BlockedWord.objects.create(word="golden  hour")  # a phrase, spaced as it must be
     City.objects.filter(slug="seattle").update(moderation=mode, profanity_filter=profanity)
     message = photo_message(caption=caption, sensitive=sensitive, user=_user(author))
 
