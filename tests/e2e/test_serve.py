@@ -16,6 +16,7 @@ from websockets.frames import Opcode
 from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
+from feed.photo import MAX_CAPTION
 from tests.support.frames import message_frames
 from tests.support.live import LiveSite, photo_ids
 from tests.support.waiting import wait_for
@@ -104,8 +105,8 @@ async def _hold_idle_pages(site):
     assert (after - before) / IDLE_PAGES < 20, (before, after)
 
 
-# 13 MB in all; one long word, as moderation reads a caption word by word.
-STALLING_PHOTOS, QUEUE, CAPTION = 250, 50, "x" * 50_000
+# 12 MB in all, captions of the longest a photo keeps.
+STALLING_PHOTOS, QUEUE, CAPTION = 3000, 50, "words " * (MAX_CAPTION // 6)
 
 
 class StalledPage:
@@ -153,7 +154,7 @@ def test_a_page_that_stops_reading_loses_its_own_oldest_photos_and_holds_up_no_o
         redis_url,
         serve=["--workers", "1"],
         FEED_CLIENT_QUEUE=str(QUEUE),
-        INGEST_MAX_PAGES="15",
+        INGEST_MAX_PAGES=str(STALLING_PHOTOS // 20 + 1),  # the fake API's pages are of 20
     )
     site.prepare()
     site.start()
@@ -177,7 +178,7 @@ def test_a_page_that_stops_reading_loses_its_own_oldest_photos_and_holds_up_no_o
     # newest FEED_CLIENT_QUEUE, in order: the others were dropped for this page alone.
     ids = [item["id"] for item in items]
     assert got == [first["id"]] + [photo_id for photo_id in ids if photo_id in set(got)]
-    assert got[-QUEUE:] == ids[-QUEUE:] and len(got) < 1 + STALLING_PHOTOS
+    assert got[-QUEUE:] == ids[-QUEUE:] and len(got) < 1 + STALLING_PHOTOS, len(got)
     assert "dropping the oldest" in site.log.read_text()
 
 
