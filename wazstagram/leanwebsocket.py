@@ -8,7 +8,10 @@ handshake's parsed request and response for as long as the page stays open. This
 protocol keeps the same behaviour with a list and a future in place of the queue,
 a flag in place of the event, and lets the handshake's request and response go once
 the page is accepted.
-`manage.py serve` passes it to uvicorn as its `ws` protocol class.
+`manage.py serve` passes it to uvicorn as its `ws` protocol class. It relies on the
+names uvicorn's protocol gives those (`queue`, `writable`, `request`, `response`; uvicorn
+is pinned in requirements.lock); tests/e2e/test_serve.py's idle-page and stalled-page
+tests fail when an upgrade changes them.
 """
 
 import asyncio
