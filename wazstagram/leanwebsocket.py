@@ -10,8 +10,8 @@ a flag in place of the event, and lets the handshake's request and response go o
 the page is accepted.
 `manage.py serve` passes it to uvicorn as its `ws` protocol class. It relies on the
 names uvicorn's protocol gives those (`queue`, `writable`, `request`, `response`; uvicorn
-is pinned in requirements.lock); tests/e2e/test_serve.py's idle-page and stalled-page
-tests fail when an upgrade changes them.
+is pinned in requirements.lock): should an upgrade rename them, uvicorn goes on with its
+own objects and only the memory comes back, which tests/e2e/test_serve.py measures.
 """
 
 import asyncio
