@@ -152,7 +152,7 @@ def test_a_delete_the_database_refuses_at_first_still_retracts(server, settings,
         server.delete_status(status["id"])
         running.wait_for(lambda: mastodon_photos()[0].hidden, timeout=5)
 
-    assert running.counts["errors"] == 2 and running.counts["retracted"] == 1
+    assert running.counts["errors"] >= 2 and running.counts["retracted"] == 1
 
 
 def test_a_dropped_stream_reconnects_and_catches_up_by_min_id(server, settings):
