@@ -131,6 +131,8 @@ async def _in_thread(run: Run, timelines: Timelines, work, *args) -> None:
     not cost the retraction.
     """
     for attempt in range(STORE_ATTEMPTS):
+        if attempt and not await run.sleep(backoff(attempt - 1, STORE_BACKOFF, STORE_MAX_BACKOFF)):
+            break
         try:
             await asyncio.to_thread(work, *args)
             return
@@ -139,8 +141,6 @@ async def _in_thread(run: Run, timelines: Timelines, work, *args) -> None:
             problem = error
         finally:
             await asyncio.to_thread(close_old_connections)
-        if not await run.sleep(backoff(attempt, STORE_BACKOFF, STORE_MAX_BACKOFF)):
-            break
     timelines.polled.clear()  # the timelines' catch-up brings the photos that were lost
     logger.warning(
         "mastodon: could not store a streamed event (%s); catching up",
