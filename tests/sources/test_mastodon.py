@@ -117,7 +117,8 @@ def test_429_and_5xx_keep_the_cursor_and_recover(server):
     assert first["id"] in seattle_cursors(server) and second["id"] > first["id"]
 
 
-def test_with_a_token_statuses_stream_in_and_deletes_retract(server, settings, bus_tap):
+def stream_a_status_then_delete_it(server, settings) -> Running:
+    """With a token, a status that only the stream can bring, then its deletion retracted."""
     settings.MASTODON_ACCESS_TOKENS = {server.host: "test-token"}
     settings.MASTODON_POLL_INTERVAL = 3600  # only the stream can bring what comes next
     with Running(mastodon.SOURCE) as running:
@@ -126,6 +127,11 @@ def test_with_a_token_statuses_stream_in_and_deletes_retract(server, settings, b
         running.wait_for(lambda: len(mastodon_photos()) == 1, timeout=5)
         server.delete_status(status["id"])
         running.wait_for(lambda: mastodon_photos()[0].hidden, timeout=5)
+    return running
+
+
+def test_with_a_token_statuses_stream_in_and_deletes_retract(server, settings, bus_tap):
+    stream_a_status_then_delete_it(server, settings)
 
     assert all(r.headers.get("Authorization") == "Bearer test-token" for r in tag_requests(server))
     assert [e["type"] for e in bus_tap.events()] == ["photo", "retract"]
@@ -133,8 +139,6 @@ def test_with_a_token_statuses_stream_in_and_deletes_retract(server, settings, b
 
 def test_a_delete_the_database_refuses_at_first_still_retracts(server, settings, monkeypatch):
     """The stream tells a delete once and no catch-up brings it back, so it is tried again."""
-    settings.MASTODON_ACCESS_TOKENS = {server.host: "test-token"}
-    settings.MASTODON_POLL_INTERVAL = 3600
     refusals, retract_posts = 2, streaming.retract_posts
 
     def refusing_at_first(*args):
@@ -145,12 +149,7 @@ def test_a_delete_the_database_refuses_at_first_still_retracts(server, settings,
         return retract_posts(*args)
 
     monkeypatch.setattr(streaming, "retract_posts", refusing_at_first)
-    with Running(mastodon.SOURCE) as running:
-        server.wait_for_stream_subscriptions("seattle")
-        status = server.add_status(["seattle"])
-        running.wait_for(lambda: len(mastodon_photos()) == 1, timeout=5)
-        server.delete_status(status["id"])
-        running.wait_for(lambda: mastodon_photos()[0].hidden, timeout=5)
+    running = stream_a_status_then_delete_it(server, settings)
 
     assert running.counts["errors"] >= 2 and running.counts["retracted"] == 1
 
