@@ -144,7 +144,10 @@ class LoadClient:
         The `timeout` runs from the end of `publish()`, however long publishing took.
         """
         started = time.time()
-        self._processes.send(("round", photos, started))
+        # Publish only once every worker counts: a worker whose loop is slow to read the
+        # command would otherwise skip photos that arrived before it did (0 frames, seen
+        # on a loaded machine).
+        self._processes.ask(("round", photos, started), timeout=60)
         publish()
         self._processes.send(("published", timeout))
         result = Round(expected=photos * self.clients, started=started)
@@ -231,6 +234,7 @@ class _Worker:
         self.latencies = array.array("d")
         self.since, self.expected, self.complete, self.last = started, photos, 0, 0.0
         self.done.clear()
+        self.pipe.send("counting")
         # ("published", timeout): publishing is over, wait at most that long from now.
         _, timeout = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
         if photos and self.clients:
