@@ -68,7 +68,9 @@ def run(args) -> str:
             f"lost {result.lost}, posted at {photos / posted_in:,.0f}/s"
         )
         print(
-            f"  {line} ({result.frames:,} frames, {result.bytes_per_frame:,.0f} B/photo)",
+            f"  {line} ({result.frames:,} frames, {result.bytes_per_frame:,.0f} B/photo; "
+            f"CPU per second: server {result.server_cpu / result.elapsed:.2f}, "
+            f"clients {result.client_cpu / result.elapsed:.2f})",
             flush=True,
         )
         summaries.append(line)
@@ -102,7 +104,9 @@ def _run_setup(setup: str, photos: int, args) -> tuple[Round, float]:
         poster = _Poster(api, server)
         stack.callback(poster.close)
         _warm_up(clients, poster)
+        server_cpu = server.cpu_seconds()
         result = clients.round(photos, lambda: poster.post_steadily(photos, args.rate), 60)
+        result.server_cpu = server.cpu_seconds() - server_cpu
         return result, poster.posted_in
 
 

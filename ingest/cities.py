@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
@@ -36,10 +37,9 @@ def is_active(slug: str) -> bool:
     Raises CitiesUnavailable when the database cannot be read and never could.
     """
     global _active, _read_at
-    seconds = settings.INGEST_CITY_CACHE_SECONDS
-    with _lock:
-        if time.monotonic() - _read_at < seconds:
-            return slug in _active
+    known = _known(slug)
+    if known is not None:
+        return known
     try:
         active = frozenset(City.objects.filter(active=True).values_list("slug", flat=True))
     except DatabaseError as error:
@@ -47,11 +47,27 @@ def is_active(slug: str) -> bool:
             if _active is None:
                 raise CitiesUnavailable(str(error)) from error
             logger.warning("cities could not be read (%s); the last list read stays in use", error)
-            _read_at = time.monotonic()  # try again in `seconds`, not on every notification
+            _read_at = time.monotonic()  # try again later, not on every notification
             return slug in _active
     with _lock:
         _active, _read_at = active, time.monotonic()
     return slug in active
+
+
+async def is_active_on_loop(slug: str) -> bool:
+    """`is_active` for async code: no thread while the list read is fresh."""
+    known = _known(slug)
+    if known is not None:
+        return known
+    return await database_sync_to_async(is_active)(slug)
+
+
+def _known(slug: str) -> bool | None:
+    """Whether `slug` is active by the list read last; None when that list is stale."""
+    with _lock:
+        if time.monotonic() - _read_at < settings.INGEST_CITY_CACHE_SECONDS:
+            return slug in _active
+    return None
 
 
 def forget(**kwargs) -> None:

@@ -19,6 +19,7 @@ from ingest.relay import ensure_in_process_relay  # noqa: E402
 from ingest.sources import runnable  # noqa: E402
 from ingest.sources.runner import ensure_in_process_sources  # noqa: E402
 from wazstagram import collector  # noqa: E402
+from wazstagram.directlane import DirectLane  # noqa: E402
 
 
 class BackgroundTasks:
@@ -39,7 +40,9 @@ class BackgroundTasks:
 # and no client may send more, or hold more connections, than a page would.
 # The session's user is read only by the routes that ask (feed.routing: the moderation desk).
 websocket = AllowedHostsOriginValidator(StreamGuard(URLRouter(websocket_urlpatterns)))
-application = ProtocolTypeRouter({"http": django_http, "websocket": websocket})
+# Machine endpoints (the Instagram callback) skip Django's middleware and its thread.
+http = DirectLane(django_http)
+application = ProtocolTypeRouter({"http": http, "websocket": websocket})
 starters = [ensure_in_process_relay] if settings.RELAY_IN_PROCESS else []
 if settings.OUTBOX_INTERVAL > 0:
     starters.append(ensure_in_process_outbox)

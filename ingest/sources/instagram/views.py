@@ -1,17 +1,23 @@
-"""The Instagram Realtime callback: the hub challenge and signed notifications."""
+"""The Instagram Realtime callback: the hub challenge and signed notifications.
+
+Served on the event loop past Django's middleware (wazstagram.directlane): the
+callback needs no session or page headers, and Instagram may call it a hundred
+times a second.
+"""
 
 import functools
 import hmac
 import logging
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotFound
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from feed.photo import INSTAGRAM
 from ingest import cities
 from wazstagram.clientaddress import request_address
+from wazstagram.directlane import served_directly
 from wazstagram.metrics import NOTIFICATIONS
 from wazstagram.ratelimit import RateLimiter
 
@@ -30,19 +36,16 @@ def _limiter(rate: float, burst: int) -> RateLimiter:
     return RateLimiter(rate, burst)
 
 
+@served_directly(max_body=lambda: settings.INGEST_MAX_BODY)
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def callback(request, slug):
-    try:
-        response = _answer(request, slug)
-    except Http404:
-        NOTIFICATIONS.labels(INSTAGRAM, "404").inc()
-        raise
+async def callback(request, slug):
+    response = await _answer(request, slug)
     NOTIFICATIONS.labels(INSTAGRAM, str(response.status_code)).inc()
     return response
 
 
-def _answer(request, slug):
+async def _answer(request, slug):
     address = request_address(request)
     if not _limiter(settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST).allow(address):
         logger.warning(
@@ -52,7 +55,7 @@ def _answer(request, slug):
         )
         return _try_again_later(429, "too many requests", seconds=1)
     try:
-        active = cities.is_active(slug)
+        active = await cities.is_active_on_loop(slug)
     except cities.CitiesUnavailable as error:
         logger.error(
             "callback for %s refused: the database cannot be read (%s)",
@@ -62,7 +65,7 @@ def _answer(request, slug):
         )
         return _try_again_later(503, "database unavailable", seconds=30)
     if not active:
-        raise Http404("no such city")
+        return HttpResponseNotFound("no such city", content_type="text/plain")
     if request.method == "GET":
         return _challenge(request, slug)
     return _notification(request, slug)
