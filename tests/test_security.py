@@ -177,7 +177,7 @@ def test_json_log_lines_carry_every_extra_field_and_stay_redacted(settings):
     assert "very-secret-client" not in json.dumps(entry)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @override_settings(INGEST_RATE_PER_SECOND=0.001, INGEST_RATE_BURST=3)
 def test_callback_is_rate_limited_per_address(client, caplog):
     body = b"[]"
@@ -199,7 +199,7 @@ def test_callback_is_rate_limited_per_address(client, caplog):
     assert post("10.9.9.2").status_code == 200
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_refused_notification_is_logged_with_its_city_and_source(client, caplog):
     caplog.set_level(logging.WARNING, logger="ingest")
     response = client.post(

@@ -1,4 +1,4 @@
-"""uvicorn's websockets sans-I/O protocol, lighter per idle page.
+"""uvicorn's websockets sans-I/O protocol, lighter per idle page and per frame sent.
 
 An idle page costs its process mostly what the server keeps per connection
 (bench/RESULTS.md, Capacity). uvicorn's protocol holds an `asyncio.Queue` for the
@@ -8,6 +8,11 @@ handshake's parsed request and response for as long as the page stays open. This
 protocol keeps the same behaviour with a list and a future in place of the queue,
 a flag in place of the event, and lets the handshake's request and response go once
 the page is accepted.
+
+A photo goes to every page of its city as the same text. Without compression (the
+project's choice, bench/RESULTS.md) its websocket frame is the same bytes for every
+page, so a text frame is built once per process (`PreparedFrames`) and written as it
+is, instead of being encoded and framed again for each page by websockets.
 `manage.py serve` passes it to uvicorn as its `ws` protocol class. It relies on the
 names uvicorn's protocol gives those (`queue`, `writable`, `request`, `response`; uvicorn
 is pinned in requirements.lock): should an upgrade rename them, uvicorn goes on with its
@@ -17,6 +22,8 @@ own objects and only the memory comes back, which tests/e2e/test_serve.py measur
 import asyncio
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 
 class Inbox:
@@ -76,6 +83,26 @@ class WriteGate:
         await waiter
 
 
+class PreparedFrames:
+    """The unmasked, uncompressed websocket frames of the last texts sent, by text."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._frames: dict[str, bytes] = {}
+
+    def __call__(self, text: str) -> bytes:
+        frame = self._frames.get(text)  # the same str object for every page: hashed once
+        if frame is None:
+            frame = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+            if len(self._frames) >= self.size:
+                del self._frames[next(iter(self._frames))]
+            self._frames[text] = frame
+        return frame
+
+
+prepared_frames = PreparedFrames()
+
+
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O websocket protocol with the lighter inbox and write gate."""
 
@@ -85,9 +112,27 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         self.writable = WriteGate()
 
     async def send(self, message) -> None:
+        text = message.get("text") if message["type"] == "websocket.send" else None
+        if text is not None and message.get("bytes") is None:
+            await self.writable.wait()
+            if self._sends_plain_frames():
+                self.transport.write(prepared_frames(text))
+                return
         await super().send(message)
         if message["type"] == "websocket.accept":  # what the handshake parsed is done with
             # The scope has its own copy of the headers; websockets' parser keeps the
             # request object itself alive while the connection lasts, so empty it.
             self.request.headers.clear()
             self.request = self.response = None
+
+    def _sends_plain_frames(self) -> bool:
+        """Open, not compressing, in no fragmented message: websockets would write
+        exactly the prepared frame (what `send_text` checks, then `send_frame`)."""
+        conn = self.conn
+        return (
+            self.handshake_complete
+            and self.initial_response is None
+            and not (self.disconnected or self.close_sent or conn.extensions)
+            and conn.state is State.OPEN
+            and not conn.expect_continuation_frame
+        )

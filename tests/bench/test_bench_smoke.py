@@ -4,10 +4,9 @@ import asyncio
 import re
 
 import pytest
-from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
-from bench.loadclient import browser_extensions
+from bench.loadclient import BrowserPage, browser_extensions
 from tests.bench.running import run_bench
 
 pytestmark = pytest.mark.slow
@@ -20,11 +19,24 @@ def test_load_clients_offer_permessage_deflate_as_chromium_does():
         def record(connection, request):
             headers.append(request.headers["Sec-WebSocket-Extensions"])
 
-        async with serve(lambda connection: None, "127.0.0.1", 0, process_request=record) as s:
+        async def greet(connection):
+            await connection.send("hello")
+            await connection.wait_closed()
+
+        texts = []
+        async with serve(greet, "127.0.0.1", 0, process_request=record) as s:
             port = s.sockets[0].getsockname()[1]
             url = f"ws://127.0.0.1:{port}/"
-            async with connect(url, compression=None, extensions=browser_extensions()):
-                pass
+            _, page = await asyncio.get_running_loop().create_connection(
+                lambda: BrowserPage(url, url, browser_extensions(), texts.append, lambda: None),
+                "127.0.0.1",
+                port,
+            )
+            await asyncio.wait_for(page.opened, 5)
+            while not texts:
+                await asyncio.sleep(0.01)
+            await page.close()
+        assert texts == ["hello"]  # inflated: the server compressed it
         return headers[0]
 
     assert asyncio.run(offered()) == "permessage-deflate; client_max_window_bits"

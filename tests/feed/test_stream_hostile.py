@@ -180,7 +180,7 @@ def test_client_address_from_forwarded(settings, peer, forwarded, trusted, expec
     assert client_address(peer, "203.0.113.250", forwarded) == expected
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_callback_counts_the_client_behind_a_proxy_writing_forwarded(client, settings):
     """Two clients behind one balancer are two addresses to the callback's rate limit."""
     from ingest.sources.instagram import views

@@ -31,7 +31,7 @@ def challenge(client, token, slug="seattle"):
     )
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_challenge_with_the_verify_token_is_echoed(client, settings):
     response = challenge(client, settings.INSTAGRAM_VERIFY_TOKEN)
     assert response.status_code == 200
@@ -39,7 +39,7 @@ def test_challenge_with_the_verify_token_is_echoed(client, settings):
     assert response["Content-Type"].startswith("text/plain")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("token", ["wrong", "", "wazstagram-dev-verif"])
 def test_challenge_with_another_token_is_refused(client, token):
     response = challenge(client, token)
@@ -47,7 +47,7 @@ def test_challenge_with_another_token_is_refused(client, token):
     assert b"15f7d1a91c1f40f8" not in response.content
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_challenge_for_an_unknown_city_is_404(client, settings):
     assert challenge(client, settings.INSTAGRAM_VERIFY_TOKEN, slug="atlantis").status_code == 404
 
@@ -56,7 +56,7 @@ def post(client, body, **headers):
     return client.post(URL, body, content_type="application/json", headers=headers)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_notification_signed_with_sha1_is_accepted_and_pokes_the_city(client, settings, no_fetch):
     body = notification(GEOGRAPHY)
     response = post(
@@ -66,7 +66,7 @@ def test_notification_signed_with_sha1_is_accepted_and_pokes_the_city(client, se
     assert no_fetch == [("seattle", [GEOGRAPHY])]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_notification_signed_with_sha256_is_accepted(client, settings, no_fetch):
     body = notification(GEOGRAPHY)
     signature = sign_sha256(body, settings.INSTAGRAM_CLIENT_SECRET)
@@ -75,7 +75,7 @@ def test_notification_signed_with_sha256_is_accepted(client, settings, no_fetch)
     assert no_fetch == [("seattle", [GEOGRAPHY])]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_only_geography_updates_poke(client, settings, no_fetch):
     body = json.dumps(
         [{"object": "user", "object_id": "9"}, {"object": "geography", "object_id": "7"}]
@@ -88,7 +88,7 @@ def _reserialized(body: bytes) -> bytes:
     return json.dumps(json.loads(body), separators=(",", ":")).encode()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "headers",
     [
@@ -120,7 +120,7 @@ def test_notification_without_a_valid_signature_is_403(client, settings, no_fetc
     assert no_fetch == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "body",
     [b"not json", b'{"object": "geography", "object_id": "1"}', b"[1, 2]", b"\xff\xfe", b""],
@@ -134,7 +134,7 @@ def test_malformed_signed_notification_is_400(client, settings, no_fetch, body):
     assert no_fetch == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_body_over_one_mebibyte_is_413(client, settings, no_fetch):
     updates = [{"object": "geography", "object_id": "1", "padding": "x" * 1000}] * 1100
     body = json.dumps(updates).encode()
@@ -146,7 +146,7 @@ def test_body_over_one_mebibyte_is_413(client, settings, no_fetch):
     assert no_fetch == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_body_of_exactly_one_mebibyte_is_read(client, settings, no_fetch):
     body = notification(GEOGRAPHY)
     body = body[:-1] + b" " * (1024 * 1024 - len(body)) + b"]"
@@ -157,7 +157,7 @@ def test_body_of_exactly_one_mebibyte_is_read(client, settings, no_fetch):
     assert no_fetch == [("seattle", [GEOGRAPHY])]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_notification_for_an_unknown_city_is_404(client, settings, no_fetch):
     body = notification(GEOGRAPHY)
     response = client.post(
@@ -170,7 +170,7 @@ def test_notification_for_an_unknown_city_is_404(client, settings, no_fetch):
     assert no_fetch == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_city_switched_off_or_added_in_the_admin_counts_at_once(staff_client, settings):
     token = settings.INSTAGRAM_VERIFY_TOKEN
     assert challenge(staff_client, token, slug="rome").status_code == 200
@@ -191,7 +191,7 @@ def refuse_queries(execute, sql, params, many, context):
     raise OperationalError("connection to server at 127.0.0.1, port 5432 failed")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_while_the_database_is_down_notifications_are_accepted_with_the_last_cities_read(
     notify, settings, no_fetch, caplog
 ):
@@ -206,7 +206,7 @@ def test_while_the_database_is_down_notifications_are_accepted_with_the_last_cit
     assert "the last list read stays in use" in caplog.text
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_process_that_never_read_the_cities_answers_503_while_the_database_is_down(
     notify, no_fetch, monkeypatch
 ):

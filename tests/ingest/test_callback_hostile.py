@@ -203,7 +203,7 @@ def test_random_signed_bodies_never_cause_a_server_error(client, quiet_api, payl
     assert unsigned.status_code == 403
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_behind_a_trusted_proxy_the_callback_limit_is_per_forwarded_address(client, settings):
     settings.INGEST_RATE_PER_SECOND, settings.INGEST_RATE_BURST = 0.001, 1
     settings.TRUSTED_PROXIES = ["10.9.0.0/16"]
