@@ -8,6 +8,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from wazstagram.leanwebsocket import SEND_NOW
 from wazstagram.metrics import OPEN_PAGES
 
 from .frames import frame_of, photo_frame
@@ -116,7 +117,12 @@ class CityConsumer(AsyncWebsocketConsumer):
         self.group = city_group(self.slug)
         self.hub = current_hub()
         self.outbox = await self.hub.join(
-            self.group, self.send_frame, self.reconnect, self.sent, name=self.scope["path"]
+            self.group,
+            self.send_frame,
+            self.reconnect,
+            self.sent,
+            name=self.scope["path"],
+            send_now=self.scope.get("extensions", {}).get(SEND_NOW),
         )
         self.latest = self.hub.latest_photos(self.group, self.slug)
         self.joined = True

@@ -114,13 +114,18 @@ class Hub:
         self._lock = asyncio.Lock()
         self._refresher: asyncio.Task | None = None
 
-    async def join(self, group: str, send, reconnect, sent: RecentIds, name: str) -> Outbox:
+    async def join(
+        self, group: str, send, reconnect, sent: RecentIds, name: str, send_now=None
+    ) -> Outbox:
         """A connection's outbox, receiving every frame sent to `group` from now on.
 
-        `send(frame)` sends a frame; `reconnect()` closes the connection so that
-        the page comes back and resumes. Raises when the layer cannot be reached.
+        `send(frame)` sends a frame; `send_now(frame)`, if the server offers it, writes
+        one at once or returns False; `reconnect()` closes the connection so that the
+        page comes back and resumes. Raises when the layer cannot be reached.
         """
-        outbox = Outbox(send, reconnect, sent, settings.FEED_CLIENT_QUEUE, name, self._count_drop)
+        outbox = Outbox(
+            send, reconnect, sent, settings.FEED_CLIENT_QUEUE, name, self._count_drop, send_now
+        )
         async with self._lock:
             subscription = self.subscriptions.get(group)
             if subscription is None:

@@ -42,7 +42,8 @@ class Burst:
 
 
 class Outbox:
-    """Frames for one connection, sent by a writer task, all that wait in one message.
+    """Frames for one connection, all that wait in one message: written at once when the
+    socket takes it (`send_now`), else by a writer task that waits for the socket.
 
     `sent` remembers the photos this connection has been given (history included),
     so a photo is queued once; a retract makes its photo sendable again.
@@ -56,8 +57,10 @@ class Outbox:
         limit: int,
         name: str,
         on_drop: Callable[[], None],
+        send_now: Callable[[str], bool] | None = None,
     ):
         self._send = send
+        self._send_now = send_now
         self._reconnect = reconnect
         self._sent = sent
         self._limit = limit
@@ -84,7 +87,9 @@ class Outbox:
             self._queue.append(item)
         self._whole = burst if whole else None
         if self._writer is None and self._queue:
-            self._writer = asyncio.get_running_loop().create_task(self._write())
+            message = self._take()
+            if not self._sent_now(message):
+                self._writer = asyncio.get_running_loop().create_task(self._write(message))
 
     def interrupt(self) -> None:
         """Live frames may have been lost: have the page reconnect and resume."""
@@ -132,8 +137,19 @@ class Outbox:
         except Exception as error:  # already gone
             logger.debug("connection %s: close failed (%r)", self._name, error)
 
-    async def _write(self) -> None:
+    def _sent_now(self, message: str) -> bool:
+        """Sent without a writer task: the socket took it at once (`send_now`)."""
+        if self._send_now is None:
+            return False
         try:
+            return self._send_now(message)
+        except Exception as error:  # never let one page break the hub's flush to the others
+            logger.debug("connection %s: send failed (%r)", self._name, error)
+            return False
+
+    async def _write(self, message: str) -> None:
+        try:
+            await self._send(message)
             while self._queue:
                 await self._send(self._take())
         except Exception as error:  # the socket is gone; the disconnect closes this outbox

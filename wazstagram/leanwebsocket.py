@@ -12,7 +12,10 @@ the page is accepted.
 A photo goes to every page of its city as the same text. Without compression (the
 project's choice, bench/RESULTS.md) its websocket frame is the same bytes for every
 page, so a text frame is built once per process (`PreparedFrames`) and written as it
-is, instead of being encoded and framed again for each page by websockets.
+is, instead of being encoded and framed again for each page by websockets. And when the
+socket takes writes, the hub need not start a task per page to send it: the scope's
+extension SEND_NOW writes a text frame at once, or says it cannot (the socket is paused,
+compressing or closing) and the page's writer sends it through ASGI's `send` as usual.
 `manage.py serve` passes it to uvicorn as its `ws` protocol class. It relies on the
 names uvicorn's protocol gives those (`queue`, `writable`, `request`, `response`; uvicorn
 is pinned in requirements.lock): should an upgrade rename them, uvicorn goes on with its
@@ -102,6 +105,9 @@ class PreparedFrames:
 
 prepared_frames = PreparedFrames()
 
+# The scope extension: `scope["extensions"][SEND_NOW](text) -> bool`.
+SEND_NOW = "wazstagram.websocket.send_now"
+
 
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O websocket protocol with the lighter inbox and write gate."""
@@ -110,6 +116,17 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self.queue = Inbox()
         self.writable = WriteGate()
+
+    def handle_connect(self, event) -> None:
+        super().handle_connect(event)  # the scope, and the application's task, not run yet
+        self.scope["extensions"][SEND_NOW] = self.send_now
+
+    def send_now(self, text: str) -> bool:
+        """Write a text frame at once if the socket takes it as it is; False when it cannot."""
+        if not (self.writable.is_set() and self._sends_plain_frames()):
+            return False
+        self.transport.write(prepared_frames(text))
+        return True
 
     async def send(self, message) -> None:
         text = message.get("text") if message["type"] == "websocket.send" else None

@@ -71,6 +71,41 @@ async def test_a_burst_reaches_each_page_in_one_message_built_once_for_all(open_
     assert all(output["text"] is sent[0]["text"] for output in sent)
 
 
+async def test_a_socket_that_takes_writes_gets_bursts_at_once_and_a_paused_one_in_order(
+    open_stream,
+):
+    written, socket_takes = [], [True]
+
+    def send_now(text):  # what `serve` offers: write at once, or say it cannot
+        if socket_takes[0]:
+            written.append(json.loads(text))
+        return socket_takes[0]
+
+    page = await open_stream("seattle", send_now=send_now)
+    first, second, third = ([photo_message("seattle")] for _ in range(3))
+
+    await deliver([photo_event(message) for message in first])
+    await wait_for(lambda: written)
+    assert [frame["photo"]["id"] for frame in written] == [first[0]["id"]]
+    assert await page.receive_nothing()  # not through ASGI's send as well
+
+    socket_takes[0] = False  # paused: the page's writer sends it when the socket drains
+    await deliver([photo_event(message) for message in second])
+    assert await photo_ids(page, 1) == [second[0]["id"]]
+
+    socket_takes[0] = True
+    await deliver([photo_event(message) for message in third])
+    await wait_for(lambda: len(written) == 2)
+    assert written[1]["photo"]["id"] == third[0]["id"]
+
+
+async def wait_for(condition, timeout=5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not within the timeout"
+        await asyncio.sleep(0.01)
+
+
 async def test_a_relayed_batch_reaches_each_group_as_one_layer_message():
     layer = get_channel_layer()
     channel = await layer.new_channel()
