@@ -18,13 +18,7 @@ from io import BytesIO
 
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest, get_script_prefix
-from django.http import (
-    Http404,
-    HttpResponse,
-    HttpResponseBadRequest,
-    HttpResponseNotFound,
-    HttpResponseServerError,
-)
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 
@@ -35,6 +29,8 @@ host_logger = logging.getLogger("django.security.DisallowedHost")
 
 def served_directly(max_body: Callable[[], int]):
     """Mark an async view for the lane; it is handed at most `max_body()` + 1 bytes of body.
+
+    It answers every outcome itself (a 404 too): anything it raises is a 500.
 
     Outermost decorator: Django's view decorators copy the mark from the function they wrap.
     """
@@ -69,14 +65,13 @@ class DirectLane:
         except DisallowedHost as error:
             host_logger.error("%s", error)
             return HttpResponseBadRequest("bad host", content_type="text/plain")
-        # Built per request, as Django's handler would see a settings change: a few reads.
+        # Built per request (a few settings reads) so that a changed setting counts, as it
+        # does for Django's test client, which builds its handler anew.
         security = SecurityMiddleware(lambda request: None)
         response = security.process_request(request)
         if response is None:
             try:
                 response = await view(request, **kwargs)
-            except Http404:
-                response = HttpResponseNotFound("not found", content_type="text/plain")
             except Exception:
                 logger.exception("%s %s failed", request.method, request.path)
                 response = HttpResponseServerError("server error", content_type="text/plain")

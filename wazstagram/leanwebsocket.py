@@ -132,8 +132,7 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         text = message.get("text") if message["type"] == "websocket.send" else None
         if text is not None and message.get("bytes") is None:
             await self.writable.wait()
-            if self._sends_plain_frames():
-                self.transport.write(prepared_frames(text))
+            if self.send_now(text):
                 return
         await super().send(message)
         if message["type"] == "websocket.accept":  # what the handshake parsed is done with
