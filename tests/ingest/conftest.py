@@ -39,6 +39,17 @@ def _quick_retries(settings):
 
 
 @pytest.fixture
+def no_fetch(monkeypatch):
+    """Records the fetches the callback asks for instead of running them."""
+    pokes = []
+    monkeypatch.setattr(
+        "ingest.sources.instagram.fetcher.request_fetch",
+        lambda slug, ids: pokes.append((slug, ids)),
+    )
+    return pokes
+
+
+@pytest.fixture
 def notify(client, settings):
     """POST a signed notification for a city's geography; returns the response."""
 

@@ -11,17 +11,7 @@ from ingest.sources.instagram.signatures import sign_sha1, sign_sha256
 from .conftest import GEOGRAPHY, notification
 
 URL = "/ingest/instagram/seattle/"
-
-
-@pytest.fixture(autouse=True)
-def no_fetch(monkeypatch):
-    """Records the fetches the callback asks for instead of running them."""
-    pokes = []
-    monkeypatch.setattr(
-        "ingest.sources.instagram.fetcher.request_fetch",
-        lambda slug, ids: pokes.append((slug, ids)),
-    )
-    return pokes
+pytestmark = pytest.mark.usefixtures("no_fetch")
 
 
 def challenge(client, token, slug="seattle"):

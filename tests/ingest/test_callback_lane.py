@@ -8,23 +8,13 @@ from django.conf import settings as django_settings
 from django.core.signals import request_started
 
 from ingest.sources.instagram.signatures import sign_sha1
-from tests.ingest.conftest import GEOGRAPHY, notification
 from wazstagram.asgi import http as http_app
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from .conftest import GEOGRAPHY, notification
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_fetch")]
 
 URL = "/ingest/instagram/seattle/"
-
-
-@pytest.fixture(autouse=True)
-def pokes(monkeypatch):
-    """The fetches the callback asks for, recorded instead of run."""
-    asked = []
-    monkeypatch.setattr(
-        "ingest.sources.instagram.fetcher.request_fetch",
-        lambda slug, ids: asked.append((slug, ids)),
-    )
-    return asked
 
 
 @pytest.fixture
@@ -81,13 +71,13 @@ def signed(body):
 
 
 async def test_a_signed_notification_is_answered_outside_djangos_request_path(
-    seattle, pokes, django_requests
+    seattle, no_fetch, django_requests
 ):
     body = notification(GEOGRAPHY)
     status, headers, answer = await request(body=body, headers=signed(body))
     assert (status, answer) == (200, b"ok")
     assert headers["content-length"] == "2" and headers["x-content-type-options"] == "nosniff"
-    assert pokes == [("seattle", [GEOGRAPHY])]
+    assert no_fetch == [("seattle", [GEOGRAPHY])]
     assert django_requests == []
     # Every other request still goes through Django.
     status, _, _ = await request("/healthz", method="GET")
@@ -112,7 +102,7 @@ async def test_the_challenge_is_echoed_from_the_query_string(settings, seattle):
     )
 
 
-async def test_refusals_keep_their_codes(seattle, pokes):
+async def test_refusals_keep_their_codes(seattle, no_fetch):
     body = notification(GEOGRAPHY)
     assert (await request(body=body, headers=[(b"x-hub-signature", b"0" * 40)]))[0] == 403
     assert (await request(body=b"{", headers=signed(b"{")))[0] == 400
@@ -120,27 +110,29 @@ async def test_refusals_keep_their_codes(seattle, pokes):
     assert unknown[0] == 404 and unknown[2] == b"no such city"
     wrong_method = await request(method="PUT", body=body)
     assert wrong_method[0] == 405 and wrong_method[1]["allow"] == "GET, POST"
-    assert pokes == []
+    assert no_fetch == []
 
 
-async def test_a_host_this_site_does_not_serve_is_refused(seattle, pokes, caplog):
+async def test_a_host_this_site_does_not_serve_is_refused(seattle, no_fetch, caplog):
     body = notification(GEOGRAPHY)
     status, _, answer = await request(body=body, host=b"evil.example", headers=signed(body))
     assert (status, answer) == (400, b"bad host")
     assert "evil.example" in caplog.text
-    assert pokes == []
+    assert no_fetch == []
 
 
-async def test_in_production_plain_http_is_redirected_and_https_gets_hsts(settings, seattle, pokes):
+async def test_in_production_plain_http_is_redirected_and_https_gets_hsts(
+    settings, seattle, no_fetch
+):
     settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS = True, 31536000
     body = notification(GEOGRAPHY)
     headers = signed(body)
     status, sent, _ = await request(body=body, headers=headers)
     assert status == 301 and sent["location"] == "https://localhost" + URL
-    assert pokes == []
+    assert no_fetch == []
     status, sent, _ = await request(body=body, headers=headers, forwarded_proto=b"https")
     assert status == 200 and sent["strict-transport-security"].startswith("max-age=31536000")
-    assert pokes == [("seattle", [GEOGRAPHY])]
+    assert no_fetch == [("seattle", [GEOGRAPHY])]
 
 
 async def test_an_oversize_body_is_refused_without_waiting_for_the_rest(settings, seattle):
@@ -155,13 +147,13 @@ async def test_an_oversize_body_is_refused_without_waiting_for_the_rest(settings
     assert status == 413 and b"1000" in answer
 
 
-async def test_a_client_gone_mid_body_gets_nothing_and_pokes_nothing(seattle, pokes):
+async def test_a_client_gone_mid_body_gets_nothing_and_pokes_nothing(seattle, no_fetch):
     communicator = ApplicationCommunicator(http_app, scope(URL))
     await communicator.send_input({"type": "http.request", "body": b"[", "more_body": True})
     await communicator.send_input({"type": "http.disconnect"})
     await communicator.wait(5)
     assert await communicator.receive_nothing()
-    assert pokes == []
+    assert no_fetch == []
 
 
 async def test_a_failing_view_answers_500_and_is_logged(seattle, monkeypatch, caplog):
