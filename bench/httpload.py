@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import uvloop
+
 
 @dataclass
 class Load:
@@ -69,7 +71,7 @@ def run(host, port, request: bytes, connections: int, seconds: float, processes:
 
 
 def _worker(results, host, port, request, connections, seconds):
-    results.put(asyncio.run(_load(host, port, request, connections, seconds)))
+    results.put(uvloop.run(_load(host, port, request, connections, seconds)))
 
 
 async def _load(host, port, request, connections, seconds):

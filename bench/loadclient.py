@@ -8,9 +8,9 @@ wire and the CPU it used, so a run shows whether the client or the server was
 the bottleneck. Connections offer permessage-deflate as Chromium does, unless
 told not to: what the server then does is what browsers get.
 
-A connection is websockets' sans-I/O client on a bare asyncio transport: the
-handshake, extension offer, inflation and answers to pings of the library's
-asyncio client, without its per-message queue and task wake-up. A browser
+A connection is websockets' sans-I/O client on a bare transport of uvloop's
+event loop: the handshake, extension offer, inflation and answers to pings of
+the library's asyncio client, without its per-message queue and task wake-up. A browser
 parses frames in C++; the measuring side should cost the shared cores as little
 as it can (the end-to-end run at 100 photos/s spends as much CPU on the clients
 as on the server).
@@ -24,6 +24,7 @@ import resource
 import time
 from dataclasses import dataclass, field
 
+import uvloop
 from websockets.client import ClientProtocol
 from websockets.exceptions import InvalidHandshake
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
@@ -117,6 +118,8 @@ class Round:
     frames: int = 0
     last: float = 0.0
     latencies: array.array = field(default_factory=lambda: array.array("d"))
+    # Stamp to publish time of each photo as one page saw it, when the stamp is not that time.
+    upstream: array.array = field(default_factory=lambda: array.array("d"))
     client_cpu: float = 0.0
     closed: int = 0
     wire_bytes: int = 0
@@ -143,14 +146,14 @@ class Round:
     def server_us_per_frame(self) -> float:
         return self.server_cpu / max(self.frames, 1) * 1e6
 
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
+    def percentile(self, p: float, latencies: array.array | None = None) -> float:
+        ordered = sorted(self.latencies if latencies is None else latencies)
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
-    def ms(self, p: float) -> str:
-        return f"{self.percentile(p) * 1000:.0f} ms"
+    def ms(self, p: float, latencies: array.array | None = None) -> str:
+        return f"{self.percentile(p, latencies) * 1000:.0f} ms"
 
 
 def raise_open_files_limit(wanted: int) -> None:
@@ -204,9 +207,10 @@ class LoadClient:
         publish()
         self._processes.send(("published", timeout))
         result = Round(expected=photos * self.clients, started=started)
-        for frames, last, latencies, cpu, closed, wire in self._processes.ask(
+        for frames, last, latencies, upstream, cpu, closed, wire in self._processes.ask(
             None, timeout=timeout + 30
         ):
+            result.upstream.extend(upstream)
             result.frames += frames
             result.wire_bytes += wire
             result.last = max(result.last, last)
@@ -228,7 +232,7 @@ class LoadClient:
 
 def _worker(pipe, clients, url, origin, stamp, compression):
     raise_open_files_limit(clients + 256)
-    asyncio.run(_Worker(pipe, url, origin, clients, stamp, compression).run())
+    uvloop.run(_Worker(pipe, url, origin, clients, stamp, compression).run())
 
 
 class _Worker:
@@ -237,8 +241,12 @@ class _Worker:
         self.extensions = browser_extensions() if compression else None  # [] sends an empty header
         self.connections = []
         self.stamp = re.compile(stamp)
+        # A stamp other than the publish time splits each photo's way at the bus.
+        self.splits = stamp != PUBLISHED_AT
+        self.published_at = re.compile(PUBLISHED_AT)
         self.counts = [0] * clients
         self.latencies = array.array("d")
+        self.upstream = array.array("d")
         self.since = float("inf")
         self.expected = 0
         self.complete = 0
@@ -287,7 +295,7 @@ class _Worker:
     async def _round(self, photos, started):
         cpu, wire = cpu_seconds(), self._wire_bytes()
         self.counts = [0] * self.clients
-        self.latencies = array.array("d")
+        self.latencies, self.upstream = array.array("d"), array.array("d")
         self.since, self.expected, self.complete, self.last = started, photos, 0, 0.0
         self.done.clear()
         self.pipe.send("counting")
@@ -299,7 +307,7 @@ class _Worker:
         self.expected = 0
         frames = sum(self.counts)
         cpu, wire = cpu_seconds() - cpu, self._wire_bytes() - wire
-        return frames, self.last, self.latencies, cpu, self.closed, wire
+        return frames, self.last, self.latencies, self.upstream, cpu, self.closed, wire
 
     def _wire_bytes(self) -> int:
         return sum(c.wire_bytes for c in self.connections)
@@ -307,10 +315,13 @@ class _Worker:
     def _received(self, index, message):
         now = time.time()
         for match in self.stamp.finditer(message):  # one photo, or a batch of them
-            published_at = float(match.group(1))
-            if published_at < self.since or not self.expected:
+            stamped = float(match.group(1))
+            if stamped < self.since or not self.expected:
                 continue
-            self.latencies.append(now - published_at)
+            self.latencies.append(now - stamped)
+            if index == 0 and self.splits:
+                published = self.published_at.search(message, match.end())
+                self.upstream.append(float(published[1]) - stamped)
             self.last = now
             self.counts[index] += 1
             if self.counts[index] == self.expected:

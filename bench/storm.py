@@ -15,6 +15,7 @@ import random
 import sys
 import time
 
+import uvloop
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
@@ -87,7 +88,7 @@ class _Page:
 
 def _worker(pipe, count, url, origin, compression):
     raise_open_files_limit(count + 256)
-    asyncio.run(_Worker(pipe, url, origin, count, compression).run())
+    uvloop.run(_Worker(pipe, url, origin, count, compression).run())
 
 
 class _Worker:

@@ -66,6 +66,10 @@ def test_end_to_end_runs_embedded_and_with_redis_and_service_bus(redis_url):
     assert lines[-1].startswith("end to end (5 photos at 5/s, 3 clients): embedded: p50 ")
     assert "; servicebus: p50 " in lines[-1]
     assert lines[-1].count("lost 0") == 2
+    # Each photo's way split at the bus, from the publish time its frame carries.
+    setups = [line for line in lines if line.startswith(("  embedded: ", "  servicebus: "))]
+    assert len(setups) == 2
+    assert all(re.search(r"before the bus p50 \d+ ms p99 \d+ ms", line) for line in setups)
 
 
 def test_capacity_runs_against_the_project_and_the_baseline():
