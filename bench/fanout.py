@@ -35,7 +35,7 @@ def add_arguments(parser):
         help="permessage-deflate of both servers (production: off)",
     )
     parser.add_argument("--redis-url", default="", help="use the Redis channel layer at this URL")
-    parser.add_argument("--redis-layer", choices=["core", "pubsub"], default="core")
+    parser.add_argument("--redis-layer", choices=["pubsub", "core"], default="pubsub")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per round at most")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the project server into FILE")
     loadclient.add_arguments(parser)

@@ -40,7 +40,7 @@ def add_arguments(parser):
 def run(args) -> str:
     print(
         f"workers: {args.clients} clients per server on one city, {args.photos} photos x "
-        f"{args.rounds} rounds, Redis core layer, 1 and 2 worker processes, clients offering "
+        f"{args.rounds} rounds, Redis pub/sub layer, 1 and 2 worker processes, clients offering "
         f"{'permessage-deflate' if args.compression else 'no compression'}",
         flush=True,
     )

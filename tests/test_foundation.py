@@ -64,6 +64,23 @@ async def test_readyz_answers_within_one_deadline_when_dependencies_hang(async_c
     }
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "backend",
+    ["wazstagram.pubsublayer.ResumingPubSubChannelLayer", "channels_redis.core.RedisChannelLayer"],
+)
+async def test_readyz_says_when_the_redis_of_the_channel_layer_is_away(
+    async_client, settings, backend
+):
+    # Nothing listens on port 1: refused at once.
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": backend, "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
+    response = await async_client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["channel_layer"].startswith("error: ")
+
+
 @pytest.mark.django_db
 def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)

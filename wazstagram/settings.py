@@ -177,13 +177,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Nodes with the same REDIS_URL and REDIS_PREFIX share one layer.
 REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_PREFIX = env.str("REDIS_PREFIX", default="asgi")
-# Which channels_redis layer: "core" (the default: a Redis restart shows as an error, so open
-# pages resume) or "pubsub" (as fast with the hub; see README, Performance).
-REDIS_CHANNEL_LAYER = env.str("REDIS_CHANNEL_LAYER", default="core")
+# Which channels_redis layer: "pubsub" (the default: Redis pushes each message to the node;
+# after a lost connection the hub's pages resume) or "core" (Redis lists: four round trips per
+# message received; see README, Performance).
+REDIS_CHANNEL_LAYER = env.str("REDIS_CHANNEL_LAYER", default="pubsub")
 if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "wazstagram.pubsublayer.ResumingPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }

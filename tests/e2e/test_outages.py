@@ -96,11 +96,16 @@ def private_redis(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def redis_site(tmp_path_factory, private_redis):
-    """A node whose channel layer is a Redis server the test may restart."""
+@pytest.fixture(scope="module", params=["core", "pubsub"])
+def redis_site(request, tmp_path_factory, private_redis):
+    """A node whose channel layer (either kind) is a Redis server the test may restart."""
     # A short history: a page coming back gets what it missed through resume, not history.
-    site = LiveSite(tmp_path_factory.mktemp("redis-site"), private_redis.url, FEED_HISTORY_SIZE="2")
+    site = LiveSite(
+        tmp_path_factory.mktemp("redis-site"),
+        private_redis.url,
+        FEED_HISTORY_SIZE="2",
+        REDIS_CHANNEL_LAYER=request.param,
+    )
     site.prepare()
     site.start()
     yield site

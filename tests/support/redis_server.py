@@ -51,5 +51,6 @@ class RedisServer:
         """What clients see of a restart that takes no time: all state gone, connections cut."""
         client = redis.Redis.from_url(self.url)
         client.flushall()
-        client.client_kill_filter(_type="normal", skipme=True)
+        for kind in ("normal", "pubsub"):
+            client.client_kill_filter(_type=kind, skipme=True)
         client.close()

@@ -1,0 +1,76 @@
+"""channels-redis' pub/sub layer, made to say when it may have missed messages.
+
+Pub/sub keeps nothing for a subscriber that is away: a message published while a
+node's connection to Redis is down never reaches it, and redis-py connects and
+subscribes again by itself, silently. Here, once the subscriber connection is back
+and subscribed again, every receive waiting on the layer raises `LayerInterrupted`,
+which the hub answers as it answers the core layer's failing receive: its pages
+resume from the database, so they miss nothing.
+
+Why pub/sub at all: Redis pushes each message to the node in one read, where the core
+layer's receive takes four round trips per message, each waiting for an event loop
+busy writing frames (bench/RESULTS.md, End to end).
+"""
+
+import asyncio
+
+from channels_redis.pubsub import (
+    RedisPubSubChannelLayer,
+    RedisPubSubLoopLayer,
+    RedisSingleShardConnection,
+)
+from channels_redis.utils import _wrap_close, create_pool, decode_hosts
+from redis import asyncio as aioredis
+from redis.asyncio.client import PubSub
+
+
+class LayerInterrupted(ConnectionError):
+    """The connection to Redis was lost and is back: messages may have been missed."""
+
+
+# What a channel's queue holds after an interruption, in place of a message.
+_INTERRUPTED = object()
+
+
+class ResumingPubSubChannelLayer(RedisPubSubChannelLayer):
+    """The pub/sub layer whose receivers hear of every reconnect."""
+
+    def _get_layer(self):
+        loop = asyncio.get_running_loop()
+        if loop not in self._layers:
+            self._layers[loop] = _LoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            _wrap_close(self, loop)
+        return self._layers[loop]
+
+    def deserialize(self, message):
+        if message is _INTERRUPTED:
+            raise LayerInterrupted("the connection to Redis was lost: messages may be missing")
+        return super().deserialize(message)
+
+
+class _LoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, hosts=None, *args, **kwargs):
+        super().__init__(hosts, *args, **kwargs)
+        self._shards = [_Shard(host, self) for host in decode_hosts(hosts)]
+
+
+class _Shard(RedisSingleShardConnection):
+    def _ensure_redis(self):
+        if self._redis is None:
+            self._redis = aioredis.Redis(connection_pool=create_pool(self.host))
+            self._pubsub = _NoticingPubSub(self._redis.connection_pool, self._interrupt)
+
+    def _interrupt(self) -> None:
+        for queue in self.channel_layer.channels.values():
+            queue.put_nowait(_INTERRUPTED)
+
+
+class _NoticingPubSub(PubSub):
+    def __init__(self, connection_pool, on_reconnect):
+        super().__init__(connection_pool)
+        self._on_reconnect = on_reconnect
+
+    async def on_connect(self, connection):
+        """redis-py calls this on each connect after the first one: subscribe again, then tell."""
+        await super().on_connect(connection)
+        self._on_reconnect()
