@@ -12,34 +12,55 @@ from tests.bench.running import run_bench
 pytestmark = pytest.mark.slow
 
 
-def test_load_clients_offer_permessage_deflate_as_chromium_does():
-    async def offered() -> str:
-        headers = []
+async def texts_of(talk, count: int, compression="deflate", extensions=None) -> tuple[list, list]:
+    """The texts a load client's page got from a websockets server running `talk`, and the
+    extension header each handshake offered."""
+    offers, texts = [], []
 
-        def record(connection, request):
-            headers.append(request.headers["Sec-WebSocket-Extensions"])
+    def record(connection, request):
+        offers.append(request.headers.get("Sec-WebSocket-Extensions"))
 
-        async def greet(connection):
-            await connection.send("hello")
-            await connection.wait_closed()
-
-        texts = []
-        async with serve(greet, "127.0.0.1", 0, process_request=record) as s:
-            port = s.sockets[0].getsockname()[1]
-            url = f"ws://127.0.0.1:{port}/"
-            _, page = await asyncio.get_running_loop().create_connection(
-                lambda: BrowserPage(url, url, browser_extensions(), texts.append, lambda: None),
-                "127.0.0.1",
-                port,
-            )
-            await asyncio.wait_for(page.opened, 5)
-            while not texts:
+    async with serve(talk, "127.0.0.1", 0, process_request=record, compression=compression) as s:
+        port = s.sockets[0].getsockname()[1]
+        url = f"ws://127.0.0.1:{port}/"
+        _, page = await asyncio.get_running_loop().create_connection(
+            lambda: BrowserPage(url, url, extensions, texts.append, lambda: None),
+            "127.0.0.1",
+            port,
+        )
+        await asyncio.wait_for(page.opened, 5)
+        async with asyncio.timeout(10):
+            while len(texts) < count:
                 await asyncio.sleep(0.01)
-            await page.close()
-        assert texts == ["hello"]  # inflated: the server compressed it
-        return headers[0]
+        await page.close()
+    return texts, offers
 
-    assert asyncio.run(offered()) == "permessage-deflate; client_max_window_bits"
+
+def test_load_clients_offer_permessage_deflate_as_chromium_does():
+    async def greet(connection):
+        await connection.send("hello")
+        await connection.wait_closed()
+
+    texts, offers = asyncio.run(texts_of(greet, 1, extensions=browser_extensions()))
+    assert texts == ["hello"]  # inflated: the server compressed it
+    assert offers == ["permessage-deflate; client_max_window_bits"]
+
+
+def test_a_load_client_reads_every_frame_a_server_without_compression_sends():
+    pings = []
+
+    async def talk(connection):
+        await connection.send("hello")
+        await connection.send("é" * 200)  # a 16-bit length
+        await connection.send("z" * 70_000)  # a 64-bit length, over several reads
+        await connection.send(["frag", "mented"])  # fragments
+        pings.append(await asyncio.wait_for(await connection.ping(), 5))  # the pong came
+        await connection.send("after the ping")
+        await connection.wait_closed()
+
+    texts, _ = asyncio.run(texts_of(talk, 5, compression=None, extensions=browser_extensions()))
+    assert texts == ["hello", "é" * 200, "z" * 70_000, "fragmented", "after the ping"]
+    assert len(pings) == 1
 
 
 def test_fanout_runs_against_the_project_and_the_baseline():
