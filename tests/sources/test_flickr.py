@@ -187,3 +187,17 @@ def test_a_long_title_and_description_are_kept_cut_to_the_caption_limit():
     photo = {**GOOD, "title": "t" * 400, "description": {"_content": "d" * 5000}}
     (message,) = to_messages(photo, "seattle")
     assert message["caption"] == ("t" * 400 + "\n\n" + "d" * 5000)[:MAX_CAPTION]
+
+
+def test_a_description_cut_inside_a_tag_shows_no_piece_of_it():
+    # Mostly markup: its text is short, and the cut at 5,000 characters falls in the link.
+    body = "<i>fish</i> " * 400 + '<a href="https://example.com/' + "x" * 500 + '">more</a>'
+    photo = {**GOOD, "title": "", "description": {"_content": body}}
+    (message,) = to_messages(photo, "seattle")
+    assert message["caption"] == " ".join(["fish"] * 400)
+
+
+def test_a_short_description_keeps_a_less_than_sign_that_opens_no_tag():
+    photo = {**GOOD, "title": "", "description": {"_content": "I &lt;3 fish, 1 < 2"}}
+    (message,) = to_messages(photo, "seattle")
+    assert message["caption"] == "I <3 fish, 1 < 2"

@@ -31,6 +31,10 @@ LICENSES = {
 NSID = re.compile(r"[0-9]{1,20}@N[0-9]{2}")
 PHOTO_ID = re.compile(r"[0-9]{1,20}")
 TAG = re.compile(r"<[^>]*>")
+# What is left of a tag the description's cut fell into.
+CUT_TAG = re.compile(r"<[^>]*\Z")
+# Characters of a description's HTML read at most: its text is cut to the caption anyway.
+DESCRIPTION_LIMIT = 5000
 DEFAULT_BUDDY_ICON = "https://www.flickr.com/images/buddyicon.gif"
 # The extras sizes the search asks for, largest first (url_l: 1024 px, url_m: 500, url_s: 240).
 IMAGE_SIZES, THUMBNAIL_SIZES = ("l", "m", "s"), ("s", "m")
@@ -97,9 +101,16 @@ def _caption(photo: dict) -> str | None:
     title = text(photo.get("title"), 500).strip()
     description = photo.get("description")
     body = description.get("_content") if isinstance(description, dict) else None
-    body = html.unescape(TAG.sub(" ", text(body, 5000))).strip() if body else ""
+    body = _description_text(body) if isinstance(body, str) else ""
     caption = "\n\n".join(part for part in (title, " ".join(body.split())) if part)
     return caption[:MAX_CAPTION] or None
+
+
+def _description_text(body: str) -> str:
+    cut = body[:DESCRIPTION_LIMIT]
+    if len(body) > DESCRIPTION_LIMIT:
+        cut = CUT_TAG.sub("", cut)
+    return html.unescape(TAG.sub(" ", cut)).strip()
 
 
 def _license(value) -> str:
