@@ -19,8 +19,7 @@ from channels_redis.pubsub import (
     RedisPubSubLoopLayer,
     RedisSingleShardConnection,
 )
-from channels_redis.utils import _wrap_close, create_pool, decode_hosts
-from redis import asyncio as aioredis
+from channels_redis.utils import _wrap_close, decode_hosts
 from redis.asyncio.client import PubSub
 
 
@@ -57,7 +56,8 @@ class _LoopLayer(RedisPubSubLoopLayer):
 class _Shard(RedisSingleShardConnection):
     def _ensure_redis(self):
         if self._redis is None:
-            self._redis = aioredis.Redis(connection_pool=create_pool(self.host))
+            super()._ensure_redis()
+            # The library's pub/sub object, not connected yet, replaced by one that notices.
             self._pubsub = _NoticingPubSub(self._redis.connection_pool, self._interrupt)
 
     def _interrupt(self) -> None:
