@@ -7,6 +7,14 @@ ready. Consuming receives in peek-lock mode and settles only after the batch
 was handed on: complete on success, abandon on failure (Service Bus
 redelivers, and dead-letters after the subscription's max delivery count),
 dead-letter at once what can never be an event.
+
+The SDK's keep-alive is off for the sender and the receiver: every 30 seconds it
+holds the connection's socket for a read of up to 0.2 s, and a publish (or the
+relay's receive) that comes meanwhile waits for it — a stall of every photo
+behind it (bench/RESULTS.md, End to end). The relay's receive loop keeps its
+connection busy itself; a sender left idle for SENDER_IDLE is closed, so the next
+publish starts on a fresh connection instead of one the namespace dropped (it
+closes connections silent for its idle timeout, 120 s on Azure).
 """
 
 import asyncio
@@ -14,6 +22,7 @@ import datetime
 import json
 import logging
 import threading
+import time
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
@@ -36,6 +45,11 @@ BUFFERED_ONLY = 1e-9
 SUBSCRIPTION_IDLE_LIFETIME = datetime.timedelta(hours=1)
 MAX_DELIVERY_COUNT = 10
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+# Seconds without a publish after which the sender's connection is closed and the next
+# publish opens a new one: half the namespace's idle timeout.
+SENDER_IDLE = 60.0
+# The SDK's keep-alive, off (see the module's docstring).
+NO_KEEP_ALIVE = {"keep_alive": 0}
 # The SDK retries transient failures itself, with exponential backoff.
 SDK_RETRY = {"retry_total": 3, "retry_backoff_factor": 0.5, "retry_backoff_max": 10}
 
@@ -50,6 +64,7 @@ class ServiceBusBus(Bus):
         self._lock = threading.Lock()
         self._client = None
         self._sender = None
+        self._sent_at = 0.0  # time.monotonic() of the sender's last publish
 
     # --- publishing -----------------------------------------------------
 
@@ -63,11 +78,15 @@ class ServiceBusBus(Bus):
                 raise BusError(f"{len(messages)} events not published: {error}") from error
 
     def _send(self, messages: list[ServiceBusMessage]) -> None:
+        now = time.monotonic()
+        if self._sender is not None and now - self._sent_at > SENDER_IDLE:
+            self._close_sender()
+        self._sent_at = now
         if self._sender is None:
             self._client = ServiceBusClient.from_connection_string(
                 self.connection_string, **SDK_RETRY
             )
-            self._sender = self._client.get_topic_sender(self.topic)
+            self._sender = self._client.get_topic_sender(self.topic, **NO_KEEP_ALIVE)
         batch = self._sender.create_message_batch()
         for message in messages:
             try:
@@ -103,7 +122,7 @@ class ServiceBusBus(Bus):
                 ) as client:
                     # Prefetch keeps messages flowing while a batch is relayed.
                     receiver = client.get_subscription_receiver(
-                        self.topic, self.subscription, prefetch_count=MAX_BATCH
+                        self.topic, self.subscription, prefetch_count=MAX_BATCH, **NO_KEEP_ALIVE
                     )
                     async with receiver:
                         delay = BACKOFF_FIRST

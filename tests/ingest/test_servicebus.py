@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from django.core.management import call_command
 from feed.models import Photo
 from feed.routing import websocket_urlpatterns
 from ingest.bus import BusError, get_bus
+from ingest.bus import servicebus as servicebus_module
 from ingest.bus.servicebus import ServiceBusBus
 from ingest.events import photo_event, retract_event
 from ingest.publish import store_and_publish
@@ -151,6 +153,40 @@ def test_a_publish_after_the_namespace_dropped_the_connection_is_retried(service
     assert store_and_publish(seattle, [second]) == (1, 1)
     assert published_ids(servicebus, 2) == [first["id"], second["id"]]
     assert not Photo.objects.filter(published_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("idle, connections", [(servicebus_module.SENDER_IDLE, 1), (0.0, 2)])
+def test_a_sender_idle_for_longer_than_sender_idle_publishes_on_a_fresh_connection(
+    servicebus, seattle, monkeypatch, idle, connections
+):
+    """The namespace drops a silent connection; a quiet sender does not wait to find out."""
+    monkeypatch.setattr(servicebus_module, "SENDER_IDLE", idle)
+    first, second = photo_message(), photo_message()
+    opened = servicebus.connections_opened
+
+    assert store_and_publish(seattle, [first]) == (1, 1)
+    assert store_and_publish(seattle, [second]) == (1, 1)
+
+    assert servicebus.connections_opened - opened == connections
+    assert published_ids(servicebus, 2) == [first["id"], second["id"]]
+
+
+async def test_no_sdk_keep_alive_holds_the_socket_of_the_sender_or_the_relay(
+    servicebus, settings, relays
+):
+    """Every 30 s the SDK's keep-alive reads the socket for up to 0.2 s, and a publish or
+    a receive meanwhile waits for it: every photo behind it would arrive that much later."""
+    relays.start(settings)
+    client = await feed()
+    photo = photo_message()
+    await publish(photo_event(photo))
+    assert (await receive_frame(client, WAIT))["photo"]["id"] == photo["id"]
+    await client.disconnect()
+
+    # The SDK's keep-alive: a thread beside a sender, a task beside an async receiver.
+    assert not [t.name for t in threading.enumerate() if t.name.endswith("(_keep_alive)")]
+    coroutines = [task.get_coro().__qualname__ for task in asyncio.all_tasks()]
+    assert not [name for name in coroutines if name.endswith("._keep_alive_async")]
 
 
 def test_a_publish_that_cannot_reach_the_topic_raises(servicebus_broker):

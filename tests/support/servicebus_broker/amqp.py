@@ -104,6 +104,7 @@ class BrokerHandler(Handler):
         self.store = store
         self.stopping = stopping
         self.senders = set()  # our sending links: subscription, DLQ and reply links
+        self.connections_opened = 0  # AMQP connections clients have opened, ever
         self.acceptor = None
 
     # --- lifecycle ------------------------------------------------------
@@ -124,6 +125,7 @@ class BrokerHandler(Handler):
         event.transport.sasl().allowed_mechs("ANONYMOUS")
 
     def on_connection_remote_open(self, event) -> None:
+        self.connections_opened += 1
         if event.connection.state & Endpoint.LOCAL_UNINIT:
             event.connection.open()
 

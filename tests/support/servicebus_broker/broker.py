@@ -32,12 +32,14 @@ class LocalServiceBusBroker:
         self._tmp = None
         self._mux = None
         self._reactor = None
+        self._handler = None
 
     def start(self) -> "LocalServiceBusBroker":
         self._tmp = tempfile.TemporaryDirectory(prefix="servicebus-broker-")
         self.ca_file = make_certificate(Path(self._tmp.name))
         amqp_port = _free_port()
-        container = Container(BrokerHandler(self.store, self._stopping))
+        self._handler = BrokerHandler(self.store, self._stopping)
+        container = Container(self._handler)
         container.listen(f"{HOST}:{amqp_port}")
         self._reactor = threading.Thread(target=container.run, name="sb-amqp", daemon=True)
         self._reactor.start()
@@ -62,6 +64,11 @@ class LocalServiceBusBroker:
             f"Endpoint=sb://{HOST}:{self.port};SharedAccessKeyName=RootManageSharedAccessKey;"
             "SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true"
         )
+
+    @property
+    def connections_opened(self) -> int:
+        """AMQP connections clients have opened so far (the administration client's HTTPS aside)."""
+        return self._handler.connections_opened
 
     def drop_connections(self) -> None:
         """Cut every client connection, as a network failure would."""
