@@ -1,11 +1,13 @@
 """The pub/sub channel layer, on the real Redis: a cut connection is said, not hidden."""
 
 import asyncio
+import re
 import uuid
 
 import pytest
 import redis
 
+from tests.support.redis_server import RedisServer
 from wazstagram.pubsublayer import LayerInterrupted, ResumingPubSubChannelLayer
 
 pytestmark = pytest.mark.redis
@@ -69,3 +71,43 @@ async def test_an_uncut_connection_never_interrupts(layers):
     assert [(await receive(node, channel))["n"] for _ in range(3)] == [0, 1, 2]
     await node.flush()
     await relay.flush()
+
+
+async def test_a_redis_outage_is_one_warning_and_its_end_another_not_a_traceback_a_second(
+    tmp_path, caplog
+):
+    server = RedisServer(tmp_path)
+    server.start()
+    node = ResumingPubSubChannelLayer(hosts=[server.url], prefix="wztest")
+    try:
+        channel = await node.new_channel("hub.")
+        await node.group_add("seattle", channel)
+        waiting = asyncio.create_task(node.receive(channel))
+        await asyncio.sleep(0.2)  # the receive loop is polling Redis
+        server.stop()
+        # The library's receive loop retries every second: let it fail a few times.
+        await asyncio.wait_for(failed_receives(caplog, 3), 3 * WAIT)
+        server.start()
+        with pytest.raises(LayerInterrupted):
+            await asyncio.wait_for(waiting, WAIT)
+    finally:
+        await node.flush()
+        server.stop()
+
+    from_library = [r for r in caplog.records if r.name == "channels_redis.pubsub"]
+    said = [r.getMessage() for r in caplog.records if r.name == "wazstagram.pubsublayer"]
+    assert from_library == []
+    assert len(said) == 2
+    assert said[0].startswith("lost the connection to Redis (")
+    attempts = re.fullmatch(
+        r"the connection to Redis is back \(away [0-9.]+ s, (\d+) attempts failed\)", said[1]
+    )
+    assert attempts and int(attempts[1]) >= 3
+
+
+async def failed_receives(caplog, count: int) -> None:
+    """Until the library's receive loop has failed `count` times (the filter counts them)."""
+    from wazstagram.pubsublayer import _outage
+
+    while sum(failures for _, failures in _outage.outages.values()) < count:
+        await asyncio.sleep(0.1)
