@@ -176,6 +176,9 @@ async def test_no_sdk_keep_alive_holds_the_socket_of_the_sender_or_the_relay(
 ):
     """Every 30 s the SDK's keep-alive reads the socket for up to 0.2 s, and a publish or
     a receive meanwhile waits for it: every photo behind it would arrive that much later."""
+    # The SDK's keep-alive: a thread beside a sender, a task beside an async receiver.
+    # (Earlier tests' own clients may leave theirs for up to a second after closing.)
+    before = keep_alive_threads()
     relays.start(settings)
     client = await feed()
     photo = photo_message()
@@ -183,10 +186,13 @@ async def test_no_sdk_keep_alive_holds_the_socket_of_the_sender_or_the_relay(
     assert (await receive_frame(client, WAIT))["photo"]["id"] == photo["id"]
     await client.disconnect()
 
-    # The SDK's keep-alive: a thread beside a sender, a task beside an async receiver.
-    assert not [t.name for t in threading.enumerate() if t.name.endswith("(_keep_alive)")]
+    assert keep_alive_threads() - before == set()
     coroutines = [task.get_coro().__qualname__ for task in asyncio.all_tasks()]
     assert not [name for name in coroutines if name.endswith("._keep_alive_async")]
+
+
+def keep_alive_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.endswith("(_keep_alive)")}
 
 
 def test_a_publish_that_cannot_reach_the_topic_raises(servicebus_broker):
