@@ -19,8 +19,12 @@ def healthz(request):
 
 @sync_to_async
 def _check_database():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """One query; the connection is closed after it, whichever thread the probe ran in."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        connection.close()
 
 
 async def _check_channel_layer():
