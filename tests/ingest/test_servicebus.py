@@ -1,6 +1,7 @@
 """The Service Bus bus, relay and cleanup, with the real SDK against the local broker."""
 
 import asyncio
+import contextlib
 import datetime
 import json
 import os
@@ -27,6 +28,7 @@ from ingest.publish import store_and_publish
 from ingest.relay_service import run_relay
 from tests.conftest import photo_message
 from tests.support.frames import receive_frame
+from tests.support.servicebus_broker.broker import LocalServiceBusBroker
 from tests.support.waiting import wait_for
 
 TOPIC, SUBSCRIPTION = "wazages", "front"
@@ -38,11 +40,26 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 @pytest.fixture
 def servicebus(servicebus_broker, settings):
     """This process's bus is the broker's topic, and its subscription exists."""
-    settings.SERVICEBUS_CONNECTION_STRING = servicebus_broker.connection_string
+    with bus_on(servicebus_broker, settings):
+        yield servicebus_broker
+
+
+@pytest.fixture
+def strict_servicebus(settings, monkeypatch):
+    """A namespace that closes a connection silent for a second (Service Bus: 120 s)."""
+    with LocalServiceBusBroker(lock_duration=2.0, idle_timeout=1.0) as broker:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(broker.ca_file))
+        with bus_on(broker, settings):
+            yield broker
+
+
+@contextlib.contextmanager
+def bus_on(broker, settings):
+    settings.SERVICEBUS_CONNECTION_STRING = broker.connection_string
     settings.SERVICEBUS_TOPIC = TOPIC
     settings.SERVICEBUS_SUBSCRIPTION = SUBSCRIPTION
     get_bus().ensure_subscription()
-    yield servicebus_broker
+    yield
     get_bus().close()
 
 
@@ -189,6 +206,41 @@ async def test_no_sdk_keep_alive_holds_the_socket_of_the_sender_or_the_relay(
     assert keep_alive_threads() - before == set()
     coroutines = [task.get_coro().__qualname__ for task in asyncio.all_tasks()]
     assert not [name for name in coroutines if name.endswith("._keep_alive_async")]
+
+
+async def test_a_quiet_relay_keeps_its_connection_past_the_namespace_idle_timeout(
+    strict_servicebus, settings, relays, monkeypatch
+):
+    """Without the SDK's keep-alive, the relay's own receive loop sends the heartbeats."""
+    monkeypatch.setattr(servicebus_module, "SENDER_IDLE", 0.5)  # the sender: one new connection
+    relays.start(settings)
+    client = await feed()
+    first, second = photo_message(), photo_message()
+    await publish(photo_event(first))
+    assert (await receive_frame(client, WAIT))["photo"]["id"] == first["id"]
+    opened = strict_servicebus.connections_opened
+
+    await asyncio.sleep(3)  # three idle timeouts with nothing to relay
+    await publish(photo_event(second))
+
+    assert (await receive_frame(client, WAIT))["photo"]["id"] == second["id"]
+    assert strict_servicebus.connections_opened - opened == 1  # the sender's, not the relay's
+    await client.disconnect()
+
+
+def test_a_publish_after_the_namespace_closed_a_silent_sender_still_arrives(
+    strict_servicebus, seattle
+):
+    first, second = photo_message(), photo_message()
+    assert store_and_publish(seattle, [first]) == (1, 1)
+    opened = strict_servicebus.connections_opened
+
+    time.sleep(2.5)  # the namespace closes the sender's silent connection meanwhile
+
+    assert store_and_publish(seattle, [second]) == (1, 1)
+    assert strict_servicebus.connections_opened - opened == 1  # the dropped one replaced
+    assert published_ids(strict_servicebus, 2) == [first["id"], second["id"]]
+    assert not Photo.objects.filter(published_at__isnull=True).exists()
 
 
 def keep_alive_threads() -> set[threading.Thread]:

@@ -99,10 +99,11 @@ def _with_header(message: Message, delivery_count: int) -> bytes:
 class BrokerHandler(Handler):
     """Routes links to store entities and moves messages between them."""
 
-    def __init__(self, store: Store, stopping) -> None:
+    def __init__(self, store: Store, stopping, idle_timeout: float) -> None:
         super().__init__()
         self.store = store
         self.stopping = stopping
+        self.idle_timeout = idle_timeout
         self.senders = set()  # our sending links: subscription, DLQ and reply links
         self.connections_opened = 0  # AMQP connections clients have opened, ever
         self.acceptor = None
@@ -123,6 +124,7 @@ class BrokerHandler(Handler):
 
     def on_connection_bound(self, event) -> None:
         event.transport.sasl().allowed_mechs("ANONYMOUS")
+        event.transport.idle_timeout = self.idle_timeout
 
     def on_connection_remote_open(self, event) -> None:
         self.connections_opened += 1

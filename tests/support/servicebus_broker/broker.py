@@ -23,10 +23,15 @@ class LocalServiceBusBroker:
     `connection_string` is an emulator connection string; `ca_file` is the
     certificate the administration client must trust (REQUESTS_CA_BUNDLE).
     `store` is the broker's state, for tests that need to look behind the API.
+    Like Service Bus (120 s) it closes a connection on which nothing arrived for
+    `idle_timeout` seconds, and says so in its Open frame.
     """
 
-    def __init__(self, port: int = 0, lock_duration: float = 60.0) -> None:
+    def __init__(
+        self, port: int = 0, lock_duration: float = 60.0, idle_timeout: float = 120.0
+    ) -> None:
         self.requested_port = port
+        self.idle_timeout = idle_timeout
         self.store = Store(default_lock_duration=lock_duration)
         self._stopping = threading.Event()
         self._tmp = None
@@ -38,7 +43,7 @@ class LocalServiceBusBroker:
         self._tmp = tempfile.TemporaryDirectory(prefix="servicebus-broker-")
         self.ca_file = make_certificate(Path(self._tmp.name))
         amqp_port = _free_port()
-        self._handler = BrokerHandler(self.store, self._stopping)
+        self._handler = BrokerHandler(self.store, self._stopping, self.idle_timeout)
         container = Container(self._handler)
         container.listen(f"{HOST}:{amqp_port}")
         self._reactor = threading.Thread(target=container.run, name="sb-amqp", daemon=True)
