@@ -14,7 +14,8 @@ relay's receive) that comes meanwhile waits for it — a stall of every photo
 behind it (bench/RESULTS.md, End to end). The relay's receive loop keeps its
 connection busy itself; a sender left idle for SENDER_IDLE is closed, so the next
 publish starts on a fresh connection instead of one the namespace dropped (it
-closes connections silent for its idle timeout, 120 s on Azure).
+closes connections silent for its idle timeout, 120 s on Azure): a send into that
+one fails, or waits for the SDK's retry.
 """
 
 import asyncio
