@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from tests.support.redis_server import RedisServer
-from wazstagram.pubsublayer import LayerInterrupted, ResumingPubSubChannelLayer
+from wazstagram.pubsublayer import LayerInterrupted, ResumingPubSubChannelLayer, _outage
 
 pytestmark = pytest.mark.redis
 WAIT = 10  # seconds: a guard against hangs, never a measured quantity
@@ -86,7 +86,7 @@ async def test_a_redis_outage_is_one_warning_and_its_end_another_not_a_traceback
         await asyncio.sleep(0.2)  # the receive loop is polling Redis
         server.stop()
         # The library's receive loop retries every second: let it fail a few times.
-        await asyncio.wait_for(failed_receives(caplog, 3), 3 * WAIT)
+        await asyncio.wait_for(failed_receives(3), 3 * WAIT)
         server.start()
         with pytest.raises(LayerInterrupted):
             await asyncio.wait_for(waiting, WAIT)
@@ -105,9 +105,7 @@ async def test_a_redis_outage_is_one_warning_and_its_end_another_not_a_traceback
     assert attempts and int(attempts[1]) >= 3
 
 
-async def failed_receives(caplog, count: int) -> None:
+async def failed_receives(count: int) -> None:
     """Until the library's receive loop has failed `count` times (the filter counts them)."""
-    from wazstagram.pubsublayer import _outage
-
     while sum(failures for _, failures in _outage.outages.values()) < count:
         await asyncio.sleep(0.1)

@@ -28,7 +28,7 @@ from ingest.publish import store_and_publish
 from ingest.relay_service import run_relay
 from tests.conftest import photo_message
 from tests.support.frames import receive_frame
-from tests.support.servicebus_broker.broker import LocalServiceBusBroker
+from tests.support.servicebus_broker.fixtures import trusted_broker
 from tests.support.waiting import wait_for
 
 TOPIC, SUBSCRIPTION = "wazages", "front"
@@ -47,8 +47,7 @@ def servicebus(servicebus_broker, settings):
 @pytest.fixture
 def strict_servicebus(settings, monkeypatch):
     """A namespace that closes a connection silent for a second (Service Bus: 120 s)."""
-    with LocalServiceBusBroker(lock_duration=2.0, idle_timeout=1.0) as broker:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(broker.ca_file))
+    with trusted_broker(monkeypatch, idle_timeout=1.0) as broker:
         with bus_on(broker, settings):
             yield broker
 

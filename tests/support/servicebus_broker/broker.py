@@ -24,7 +24,8 @@ class LocalServiceBusBroker:
     certificate the administration client must trust (REQUESTS_CA_BUNDLE).
     `store` is the broker's state, for tests that need to look behind the API.
     Like Service Bus (120 s) it closes a connection on which nothing arrived for
-    `idle_timeout` seconds, and says so in its Open frame.
+    `idle_timeout` seconds; its Open frame announces half of that, as proton does
+    (Service Bus announces the whole), so clients send heartbeats in time.
     """
 
     def __init__(
